@@ -1,0 +1,42 @@
+/**
+ * One catalogue of coded errors. Every code has an actionable hint; test/errors.test.ts checks that each
+ * code is documented in docs/errors.md.
+ */
+export const ERROR_CODES = {
+  ERR_CONFIG_INVALID: 'Fix the named key in the config file; `leadscore validate` re-checks it.',
+  ERR_CONFIG_NOT_FOUND: 'Pass --config PATH, set LEADSCORE_CONFIG, or run `leadscore init` to write a starter config.',
+  ERR_RULES_INVALID: 'Fix the named rule in the rules file; `leadscore validate` re-checks it.',
+  ERR_SECRET_IN_CONFIG:
+    'Remove the secret from the YAML; name an environment variable (`tokenEnv`) or store it with `leadscore secret set`.',
+  ERR_SECRET_MISSING: 'Set the named environment variable, or store the secret with `leadscore secret set NAME`.',
+  ERR_SECRET_KEY: 'Set LEADSCORE_MASTER_KEY to the passphrase the secret store was created with.',
+  ERR_STORE_SCHEMA_NEWER:
+    'This database was written by a newer leadscore. Upgrade leadscore, or restore a backup made by this version.',
+  ERR_STORE_CORRUPT: 'Restore the database from a backup (`leadscore backup` makes one), or move it aside to start afresh.',
+  ERR_STORE_WRITE: 'Check that the database folder is writable and the disk has free space; nothing was half-written.',
+  ERR_IMPORT_FILE: 'Check the file path and format (.jsonl, .ndjson or .csv).',
+  ERR_RECORD_NOT_FOUND: 'Check the id or email; `leadscore top` lists stored records.',
+  ERR_USAGE: 'Run the command with --help to see its arguments.',
+  ERR_CRM_AUTH: 'Check the token or re-authorise the app; `leadscore connect` tells which scopes are missing.',
+  ERR_CRM_SCOPE: 'Grant the named scopes to the app, then run `leadscore connect` again.',
+  ERR_CRM_RATE_LIMITED: 'leadscore waits and retries on its own; if the daily budget is spent it resumes when the window resets.',
+  ERR_CRM_RESPONSE: 'The CRM answered with something unexpected; the sync kept what was good. Retry, and report if it repeats.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LeadscoreError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'LeadscoreError';
+    this.code = code;
+    this.hint = options?.hint ?? ERROR_CODES[code];
+  }
+}
+
+export function isLeadscoreError(error: unknown): error is LeadscoreError {
+  return error instanceof LeadscoreError;
+}
