@@ -76,6 +76,8 @@ export interface LeadRecord {
   updatedAt?: number;
   /** CRM-specific properties by their own names (e.g. `hs_lead_status`, `LeadSource`), for fit rules. */
   properties: Record<string, AttributeValue>;
+  /** Data-quality notes for values that could not be used (e.g. `companySize: "lots" is not a number`); the record is kept. */
+  dataQuality?: string[];
 }
 
 /** One engagement event, deduplicated by (source, sourceId). */
