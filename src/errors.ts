@@ -7,7 +7,7 @@ export const ERROR_CODES = {
   ERR_CONFIG_NOT_FOUND: 'Pass --config PATH, set LEADSCORE_CONFIG, or run `leadscore init` to write a starter config.',
   ERR_RULES_INVALID: 'Fix the named rule in the rules file; `leadscore validate` re-checks it.',
   ERR_SECRET_IN_CONFIG:
-    'Remove the secret from the YAML; name an environment variable (`tokenEnv`) or store it with `leadscore secret set`.',
+    'Remove the secret from the YAML; reference an environment variable as { env: NAME } or a stored secret as { secret: NAME } (`leadscore secret set NAME`).',
   ERR_SECRET_MISSING: 'Set the named environment variable, or store the secret with `leadscore secret set NAME`.',
   ERR_SECRET_KEY: 'Set LEADSCORE_MASTER_KEY to the passphrase the secret store was created with.',
   ERR_STORE_SCHEMA_NEWER:
@@ -20,6 +20,9 @@ export const ERROR_CODES = {
   ERR_CRM_AUTH: 'Check the token or re-authorise the app; `leadscore connect` tells which scopes are missing.',
   ERR_CRM_SCOPE: 'Grant the named scopes to the app, then run `leadscore connect` again.',
   ERR_CRM_RATE_LIMITED: 'leadscore waits and retries on its own; if the daily budget is spent it resumes when the window resets.',
+  ERR_MODEL_INPUT:
+    'Fix the named column and row in the training data (or exclude the column); numeric columns need numbers, the target two classes.',
+  ERR_MODEL_FORMAT: 'The saved model is unreadable or from a newer leadscore; retrain it, or upgrade leadscore.',
   ERR_CRM_RESPONSE: 'The CRM answered with something unexpected; the sync kept what was good. Retry, and report if it repeats.',
 } as const;
 
