@@ -16,7 +16,10 @@ const regexPattern = z.string().superRefine((pattern, ctx) => {
   try {
     new RegExp(pattern);
   } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `expected a valid regular expression: ${(error as Error).message}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a valid regular expression: ${(error as Error).message}`,
+    });
   }
 });
 
@@ -45,7 +48,10 @@ function conditionUnion<K extends 'field' | 'attr', E extends Shape>(key: K, ext
     variant('endsWith', { value: z.string().min(1) }),
     variant('regex', {
       pattern: regexPattern,
-      flags: z.string().regex(/^[imsu]*$/, 'expected regex flags from "imsu"').optional(),
+      flags: z
+        .string()
+        .regex(/^[imsu]*$/, 'expected regex flags from "imsu"')
+        .optional(),
     }),
     variant('range', { min: z.number().finite().optional(), max: z.number().finite().optional() }),
     variant('exists', {}),
@@ -195,6 +201,36 @@ export const ruleSetSchema = z
         } else seen.set(rule.id, `${section}.rules[${index}]`);
       });
     }
+    const conditionLists: [path: (string | number)[], conditions: readonly Condition[]][] = [];
+    for (const [index, rule] of rules.fit.rules.entries()) {
+      conditionLists.push([['fit', 'rules', index], [rule]]);
+    }
+    for (const [index, rule] of rules.engagement.rules.entries()) {
+      conditionLists.push([['engagement', 'rules', index, 'where'], rule.where ?? []]);
+    }
+    for (const [index, rule] of rules.negative.rules.entries()) {
+      if (rule.kind === 'field') conditionLists.push([['negative', 'rules', index], [rule]]);
+      if (rule.kind === 'event') {
+        conditionLists.push([['negative', 'rules', index, 'where'], rule.where ?? []]);
+      }
+    }
+    for (const [path, conditions] of conditionLists) {
+      conditions.forEach((condition, index) => {
+        const at = path.at(-1) === 'where' ? [...path, index] : path;
+        const issue = conditionIssue(condition);
+        if (issue) ctx.addIssue({ code: 'custom', path: at, message: issue });
+      });
+    }
+    for (const section of ['fit', 'engagement', 'total'] as const) {
+      const { min, max } = rules[section];
+      if (min !== undefined && max !== undefined && min > max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [section, 'min'],
+          message: `expected min ${min} <= max ${max}`,
+        });
+      }
+    }
     const { A, B, C } = rules.bands.fit;
     if (!(A > B && B > C)) {
       ctx.addIssue({ code: 'custom', path: ['bands', 'fit'], message: 'expected A > B > C' });
@@ -203,6 +239,13 @@ export const ruleSetSchema = z
       ctx.addIssue({ code: 'custom', path: ['bands', 'engagement'], message: 'expected "1" > "2"' });
     }
     rules.stages.forEach((stage, index) => {
+      if (rules.stages.findIndex((other) => other.name === stage.name) < index) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stages', index, 'name'],
+          message: `duplicate stage name "${stage.name}"`,
+        });
+      }
       const previous = rules.stages[index - 1];
       if (previous && stage.minScore <= previous.minScore) {
         ctx.addIssue({
@@ -213,6 +256,28 @@ export const ruleSetSchema = z
       }
     });
   });
+
+type Condition = z.output<typeof fieldConditionSchema> | z.output<typeof attrConditionSchema>;
+
+/** What a condition's own schema cannot check: a regex invalid with its flags, a range without or with inverted bounds. */
+function conditionIssue(condition: Condition): string | undefined {
+  if (condition.op === 'regex' && condition.flags) {
+    try {
+      new RegExp(condition.pattern, condition.flags);
+    } catch (error) {
+      return `expected a valid regular expression with flags "${condition.flags}": ${(error as Error).message}`;
+    }
+  }
+  if (condition.op === 'range') {
+    if (condition.min === undefined && condition.max === undefined) {
+      return 'expected a range with min, max or both';
+    }
+    if (condition.min !== undefined && condition.max !== undefined && condition.min > condition.max) {
+      return `expected range min ${condition.min} <= max ${condition.max}`;
+    }
+  }
+  return undefined;
+}
 
 export type RuleSet = z.output<typeof ruleSetSchema>;
 export type RuleSetInput = z.input<typeof ruleSetSchema>;

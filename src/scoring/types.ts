@@ -31,9 +31,12 @@ export interface Contribution {
   skipped: number;
   /** True when the rule's cap cut its points. */
   capped: boolean;
-  /** Weight left after decay: points / (basePoints * count), 1 for undecayed; rounded to 4 decimals. */
+  /**
+   * Weight left after decay: points before the cap / (basePoints * count), 1 for undecayed; rounded to 4
+   * decimals. For fit rules, the fit decay factor.
+   */
   decayFactor: number;
-  /** Source ids of the counted events, newest first. */
+  /** Source ids of the counted events, newest first; at most 20 (MAX_EVENT_IDS) to bound storage. */
   eventIds: string[];
 }
 

@@ -1,0 +1,13 @@
+export type { Condition, ValueTest } from './conditions.js';
+export { compileValueTest, isPresent, toNumber } from './conditions.js';
+export { compileDecay, DAY_MS, fitDecayFactor } from './decay.js';
+export { DEFAULT_INACTIVITY_EVENT_TYPES, MAX_EVENT_IDS } from './engagement.js';
+export { type CompiledRuleSet, compileRuleSet, scoreRecord } from './engine.js';
+export { EMAIL_DOMAIN_FIELD, fieldGetter } from './fit.js';
+export { emailDomainOf, FREE_MAIL_DOMAINS, FREE_MAIL_FAMILIES, freeMailTest } from './freemail.js';
+export { canonicalJson, ruleSetHash } from './hash.js';
+export { renderReason, renderReasons } from './reasons.js';
+export { type ReferencedFields, referencedFields } from './references.js';
+export * from './rules-schema.js';
+export { band, engagementGrade, fitGrade, resolveStage } from './stages.js';
+export type * from './types.js';
