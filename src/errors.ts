@@ -24,6 +24,12 @@ export const ERROR_CODES = {
     'Fix the named column and row in the training data (or exclude the column); numeric columns need numbers, the target two classes.',
   ERR_MODEL_FORMAT: 'The saved model is unreadable or from a newer leadscore; retrain it, or upgrade leadscore.',
   ERR_CRM_RESPONSE: 'The CRM answered with something unexpected; the sync kept what was good. Retry, and report if it repeats.',
+  ERR_CRM_UNAVAILABLE:
+    'The CRM kept failing (5xx, timeouts or dropped connections) after several retries; the next run resumes from the saved cursor.',
+  ERR_CRM_REQUEST:
+    'The CRM rejected the request as invalid; check the named property or setting, and report it if it repeats.',
+  ERR_CRM_FIELD_CONFLICT:
+    'A CRM property with that name exists with another type; rename the leadscore field under writeBack.fields, or fix the property in the CRM.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerImportCommand } from './commands/import.js';
+import { registerReadCommands } from './commands/read.js';
+import { registerScoreCommands } from './commands/score.js';
+import { registerSetupCommands } from './commands/setup.js';
+
+export function createProgram(): Command {
+  const program = new Command('leadscore')
+    .description('Explainable lead scores inside the CRM your sales team already uses')
+    .option(
+      '-c, --config <path>',
+      'config file (default: $LEADSCORE_CONFIG, ./leadscore.yaml, ./config/leadscore.yaml)',
+    )
+    .option('--json', 'print JSON instead of text')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug or trace (logs go to stderr)')
+    .showHelpAfterError()
+    .exitOverride();
+  registerSetupCommands(program);
+  registerImportCommand(program);
+  registerScoreCommands(program);
+  registerReadCommands(program);
+  registerDemoCommand(program);
+  return program;
+}

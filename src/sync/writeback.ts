@@ -1,0 +1,232 @@
+import type { Logger } from 'pino';
+import { type CrmWriter, RateLimitedError, type RecordWrite, type WriteField, type WriteValue } from '../crm/ports.js';
+import type { Store } from '../store/index.js';
+
+/**
+ * The one write-back engine: diff -> outbox -> batch -> send -> check every record was answered ->
+ * retry or park. Each CRM supplies only a CrmWriter. Scores change the CRM only where a written value changes.
+ */
+
+export interface WriteBackFields {
+  score: string;
+  band: string;
+  fit: string;
+  engagement: string;
+  reasons: string;
+  stage: string;
+  updatedAt: string;
+}
+
+export interface WriteBackSettings {
+  fields: WriteBackFields;
+  /** What to do when a person changed a written field in the CRM since leadscore wrote it. */
+  onHumanOverwrite: 'overwrite' | 'respect';
+  maxAttempts?: number;
+}
+
+/** The CRM fields leadscore writes, for `ensureFields`. */
+export function writeFieldsFor(fields: WriteBackFields): WriteField[] {
+  return [
+    { name: fields.score, label: 'Lead score', type: 'number', description: 'leadscore: total score (fit + engagement)' },
+    { name: fields.band, label: 'Lead score band', type: 'string', description: 'leadscore: fit letter A-D and engagement digit 1-3' },
+    { name: fields.fit, label: 'Lead fit score', type: 'number', description: 'leadscore: fit sub-score' },
+    { name: fields.engagement, label: 'Lead engagement score', type: 'number', description: 'leadscore: engagement sub-score' },
+    { name: fields.reasons, label: 'Lead score reasons', type: 'text', description: 'leadscore: the top reasons for the score' },
+    { name: fields.stage, label: 'Lead score stage', type: 'string', description: 'leadscore: the stage reached, e.g. MQL or SQL' },
+    { name: fields.updatedAt, label: 'Lead score changed at', type: 'datetime', description: 'leadscore: when the score last changed' },
+  ];
+}
+
+export interface ScoreForWrite {
+  score: number;
+  fit: number;
+  engagement: number;
+  band: string;
+  stage: string | null;
+  reasonsText: string;
+  /** When the score last changed (not when it was last computed), so a rerun writes nothing. */
+  changedAt: number;
+}
+
+export function payloadFor(score: ScoreForWrite, fields: WriteBackFields): Record<string, WriteValue> {
+  return {
+    [fields.score]: score.score,
+    [fields.band]: score.band,
+    [fields.fit]: score.fit,
+    [fields.engagement]: score.engagement,
+    [fields.reasons]: score.reasonsText,
+    [fields.stage]: score.stage ?? '',
+    [fields.updatedAt]: new Date(score.changedAt).toISOString(),
+  };
+}
+
+/** CRMs hand values back as strings: compare as the CRM would store them. */
+export function sameCrmValue(a: unknown, b: unknown): boolean {
+  const normalise = (value: unknown) => {
+    if (value === null || value === undefined || value === '') return '';
+    const text = String(value);
+    const number = Number(text);
+    if (text.trim() !== '' && Number.isFinite(number)) return String(number);
+    const time = /^\d{4}-\d\d-\d\dT/.test(text) ? Date.parse(text) : Number.NaN;
+    return Number.isNaN(time) ? text : String(time);
+  };
+  return normalise(a) === normalise(b);
+}
+
+export interface EnqueueStats {
+  enqueued: number;
+  unchanged: number;
+  humanOverwrites: number;
+}
+
+export interface PendingWrite {
+  recordId: number;
+  externalId: string;
+  payload: Record<string, WriteValue>;
+  /** The record's CRM values as last pulled. */
+  crmValues: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The writes a sync would make: every scored record of `source` whose payload differs from what leadscore last
+ * sent. A field a person changed since the last write (the pulled CRM value differs from what was sent) is
+ * reported through `onHumanOverwrite` and, under the 'respect' policy, left alone.
+ */
+export function* pendingWrites(
+  store: Store,
+  source: string,
+  settings: WriteBackSettings,
+  onHumanOverwrite: (externalId: string, fields: string[]) => void,
+): Generator<PendingWrite> {
+  for (const row of store.scoresForWriteBack(source)) {
+    const payload = payloadFor(row.score, settings.fields);
+    const lastSent = store.lastSentPayload(row.recordId, source);
+    if (lastSent) {
+      const edited = Object.keys(lastSent).filter(
+        (field) => field in row.crmValues && !sameCrmValue(row.crmValues[field], lastSent[field]),
+      );
+      if (edited.length > 0) {
+        onHumanOverwrite(row.externalId, edited);
+        if (settings.onHumanOverwrite === 'respect') continue;
+      }
+      if (Object.keys(payload).every((field) => sameCrmValue(payload[field], lastSent[field]))) continue;
+    }
+    yield { recordId: row.recordId, externalId: row.externalId, payload, crmValues: row.crmValues };
+  }
+}
+
+/** Puts every pending write in the outbox (replacing an older pending one for the same record). */
+export function enqueueChangedScores(
+  store: Store,
+  source: string,
+  settings: WriteBackSettings,
+  now: number,
+  logger?: Logger,
+): EnqueueStats {
+  const stats: EnqueueStats = { enqueued: 0, unchanged: 0, humanOverwrites: 0 };
+  store.transaction(() => {
+    const onHumanOverwrite = (externalId: string, fields: string[]) => {
+      stats.humanOverwrites++;
+      logger?.info({ record: externalId, fields, policy: settings.onHumanOverwrite }, 'a person changed a written field in the CRM');
+    };
+    for (const write of pendingWrites(store, source, settings, onHumanOverwrite)) {
+      if (store.enqueueWrite(write.recordId, source, write.payload, now)) stats.enqueued++;
+      else stats.unchanged++;
+    }
+  });
+  return stats;
+}
+
+export interface DrainStats {
+  batches: number;
+  written: number;
+  failed: number;
+  parked: number;
+  skipped: number;
+  rateLimitWaits: number;
+}
+
+export interface DrainOptions {
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Stop waiting for rate limits after this point in time; remaining rows stay in the outbox. */
+  deadline?: number;
+  logger?: Logger;
+  maxAttempts?: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Exponential backoff with full jitter, 1 s doubling to at most 5 min. */
+export function backoffMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(300_000, 1000 * 2 ** Math.max(0, attempt - 1));
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** Sends due outbox rows in batches until none are due. */
+export async function drainOutbox(store: Store, writer: CrmWriter, options: DrainOptions = {}): Promise<DrainStats> {
+  const now = options.now ?? Date.now;
+  const sleep = options.sleep ?? defaultSleep;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const stats: DrainStats = { batches: 0, written: 0, failed: 0, parked: 0, skipped: 0, rateLimitWaits: 0 };
+  for (;;) {
+    const due = store.dueWrites(writer.target, now(), writer.maxBatchSize);
+    if (due.length === 0) return stats;
+    const batch: RecordWrite[] = due.map((row) => ({ outboxId: row.id, externalId: row.externalId, values: row.payload }));
+    stats.batches++;
+    let outcomes: Awaited<ReturnType<CrmWriter['write']>>;
+    try {
+      outcomes = await writer.write(batch);
+    } catch (error) {
+      if (error instanceof RateLimitedError) {
+        // A rate-limit wait is not a failed attempt.
+        stats.rateLimitWaits++;
+        for (const row of due) store.markRetry(row.id, { error: error.message, nextAttemptAt: error.retryAt, countAttempt: false });
+        if (options.deadline !== undefined && error.retryAt > options.deadline) return stats;
+        await sleep(Math.max(0, error.retryAt - now()));
+        continue;
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      for (const row of due) retryOrPark(store, row, message, now(), maxAttempts, stats);
+      options.logger?.warn({ target: writer.target, rows: due.length, error: message }, 'write-back batch failed');
+      continue;
+    }
+    const answered = new Map(outcomes.map((outcome) => [outcome.outboxId, outcome]));
+    const written: number[] = [];
+    for (const row of due) {
+      const outcome = answered.get(row.id);
+      if (!outcome) {
+        retryOrPark(store, row, 'the CRM answered without a result for this record', now(), maxAttempts, stats);
+      } else if (outcome.outcome === 'written') {
+        written.push(row.id);
+      } else if (outcome.outcome === 'skipped') {
+        store.skip(row.id, outcome.message, now());
+        stats.skipped++;
+      } else if (!outcome.retryable) {
+        store.park(row.id, outcome.message, now());
+        stats.parked++;
+      } else {
+        retryOrPark(store, row, outcome.message, now(), maxAttempts, stats);
+      }
+    }
+    store.markSent(written, now());
+    stats.written += written.length;
+  }
+}
+
+function retryOrPark(
+  store: Store,
+  row: { id: number; attempts: number },
+  message: string,
+  now: number,
+  maxAttempts: number,
+  stats: DrainStats,
+): void {
+  if (row.attempts + 1 >= maxAttempts) {
+    store.park(row.id, `${message} (gave up after ${row.attempts + 1} attempts)`, now);
+    stats.parked++;
+  } else {
+    store.markRetry(row.id, { error: message, nextAttemptAt: now + backoffMs(row.attempts + 1), countAttempt: true });
+    stats.failed++;
+  }
+}
