@@ -4,6 +4,7 @@ import { registerImportCommand } from './commands/import.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerScoreCommands } from './commands/score.js';
 import { registerSetupCommands } from './commands/setup.js';
+import { registerSyncCommands } from './commands/sync.js';
 
 export function createProgram(): Command {
   const program = new Command('leadscore')
@@ -20,6 +21,7 @@ export function createProgram(): Command {
   registerImportCommand(program);
   registerScoreCommands(program);
   registerReadCommands(program);
+  registerSyncCommands(program);
   registerDemoCommand(program);
   return program;
 }

@@ -1,0 +1,160 @@
+import type { Command } from 'commander';
+import { formatPlan } from '../../../connectors/hubspot/adapter.js';
+import { runSandboxCli } from '../../../connectors/hubspot/sandbox/cli.js';
+import { LeadscoreError } from '../../errors.js';
+import { pullAll } from '../../sync/pull.js';
+import { rescore, resolveAsOf } from '../../sync/rescore.js';
+import { runSync } from '../../sync/run.js';
+import { pendingWrites, writeFieldsFor } from '../../sync/writeback.js';
+import { type GlobalOptions, withContext } from '../context.js';
+import { connectCrm } from '../crm.js';
+import { formatDate, printJson, printLine, renderTable } from '../output.js';
+
+async function sync(options: { full?: boolean; dryRun?: boolean }, global: GlobalOptions): Promise<void> {
+  await withContext(global, async ({ config, store, logger, json, now }) => {
+    const crm = connectCrm(config, store, logger);
+    const asOf = resolveAsOf(now, config.scoring.asOfResolution);
+    const mode = options.full ? 'full' : 'incremental';
+    if (options.dryRun) {
+      // Pulls into the local store and scores there; nothing is sent to the CRM and the outbox is untouched.
+      const pulled = await pullAll(store, crm.connector.reader, { mode, logger });
+      const scoring = rescore(store, config.rules, { mode: 'changed', asOf, now });
+      const writes = [...pendingWrites(store, crm.source, crm.writeBack, () => {})];
+      const changes = await crm.connector.planWrites(
+        writes.map((write) => ({ outboxId: write.recordId, externalId: write.externalId, values: write.payload })),
+        new Map(writes.map((write) => [write.externalId, write.crmValues as Record<string, string | number | boolean | null>])),
+      );
+      if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.client.counters.calls });
+      else {
+        printLine(`Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`);
+        printLine(formatPlan(changes));
+      }
+      return;
+    }
+    const stats = await runSync({
+      store,
+      reader: crm.connector.reader,
+      ...(config.writeBack.enabled ? { writer: crm.connector.writer, writeBack: crm.writeBack } : {}),
+      rules: config.rules,
+      mode,
+      asOf,
+      logger,
+    });
+    const calls = crm.client.counters;
+    if (json) {
+      printJson({ ...stats, apiCalls: calls.calls, rateLimited: calls.rateLimited, byEndpoint: calls.byEndpoint });
+      return;
+    }
+    printLine(
+      `Sync ${stats.runId} (${mode}): ${stats.pull.records} records and ${stats.pull.events} events pulled, ` +
+        `${stats.scoring.records} scored (${stats.scoring.changed} changed), ` +
+        `${stats.writeBack?.written ?? 0} written back in ${stats.writeBack?.batches ?? 0} batches, ` +
+        `${calls.calls} API calls, ${calls.rateLimited} rate-limited, ${stats.durationMs} ms.`,
+    );
+    if (stats.fieldsCreated?.length) printLine(`Created CRM properties: ${stats.fieldsCreated.join(', ')}.`);
+    if (stats.enqueue?.humanOverwrites) {
+      printLine(`${stats.enqueue.humanOverwrites} records kept a value a person set (policy: ${crm.writeBack.onHumanOverwrite}).`);
+    }
+    if (stats.writeBack?.parked) printLine(`${stats.writeBack.parked} writes parked: see \`leadscore outbox\`.`);
+  });
+}
+
+async function connect(global: GlobalOptions): Promise<void> {
+  await withContext(global, async ({ config, store, logger, json }) => {
+    const crm = connectCrm(config, store, logger);
+    const scopes = await crm.connector.checkScopes();
+    const fields = writeFieldsFor(crm.writeBack.fields);
+    if (json) {
+      printJson({ crm: crm.source, ...scopes, fields });
+    } else {
+      printLine(`Connected to ${crm.source}. Scopes granted: ${scopes.granted.join(', ') || '(none)'}.`);
+      printLine(
+        scopes.missing.length === 0
+          ? 'Every scope leadscore needs is granted.'
+          : `Missing scopes: ${scopes.missing.join(', ')}. Grant them to the app, then run \`leadscore connect\` again.`,
+      );
+      printLine('On the first sync, leadscore creates these properties if they are missing:');
+      printLine(renderTable(['property', 'type', 'label'], fields.map((field) => [field.name, field.type, field.label])));
+    }
+    if (scopes.missing.length > 0) {
+      throw new LeadscoreError('ERR_CRM_SCOPE', `The token lacks scopes: ${scopes.missing.join(', ')}.`);
+    }
+  });
+}
+
+async function outbox(options: { status: string; limit: string; retry?: boolean }, global: GlobalOptions): Promise<void> {
+  const statuses = ['pending', 'sent', 'parked', 'skipped'];
+  if (!statuses.includes(options.status)) {
+    throw new LeadscoreError('ERR_USAGE', `--status "${options.status}" is not one of ${statuses.join(', ')}.`);
+  }
+  await withContext(global, ({ store, json, now }) => {
+    const status = options.status as 'pending' | 'sent' | 'parked' | 'skipped';
+    const rows = store.listOutbox({ status, limit: Number(options.limit) || 50 });
+    if (options.retry) {
+      if (status !== 'parked') throw new LeadscoreError('ERR_USAGE', '--retry applies to --status parked.');
+      const requeued = store.transaction(() =>
+        rows.filter((row) => store.enqueueWrite(row.recordId, row.target, row.payload, now)).length,
+      );
+      printLine(`Re-queued ${requeued} parked writes; the next sync sends them.`);
+      return;
+    }
+    if (json) {
+      printJson({ counts: store.outboxCounts(), rows });
+      return;
+    }
+    printLine(
+      renderTable(
+        ['status', 'count'],
+        Object.entries(store.outboxCounts()).map(([key, count]) => [key, Number(count)]),
+      ),
+    );
+    if (rows.length === 0) return;
+    printLine();
+    printLine(
+      renderTable(
+        ['record', 'target', 'attempts', 'updated', 'last error'],
+        rows.map((row) => [row.externalId, row.target, row.attempts, formatDate(row.updatedAt), row.lastError ?? '']),
+      ),
+    );
+  });
+}
+
+export function registerSyncCommands(program: Command): void {
+  program
+    .command('sync')
+    .description('pull changes from the CRM, score what changed, write back changed scores')
+    .option('--full', 'walk every record and event from the start (a reconcile), not just changes')
+    .option('--dry-run', 'print which properties on which records would change; write nothing to the CRM')
+    .action(async (options, command: Command) => sync(options, command.optsWithGlobals()));
+
+  program
+    .command('connect')
+    .description("check the CRM credentials and scopes, and list the properties leadscore will create")
+    .action(async (_options, command: Command) => connect(command.optsWithGlobals()));
+
+  program
+    .command('outbox')
+    .description('show the write-back outbox: pending, parked (with the reason) or sent writes')
+    .option('--status <status>', 'pending, sent, parked or skipped', 'parked')
+    .option('-n, --limit <n>', 'how many rows', '50')
+    .option('--retry', 'put the listed parked writes back in the queue')
+    .action(async (options, command: Command) => outbox(options, command.optsWithGlobals()));
+
+  program
+    .command('sandbox')
+    .description('start a local CRM sandbox that the real SDK talks to (for demos and tests)')
+    .argument('<crm>', 'hubspot')
+    .allowUnknownOption()
+    .helpOption(false)
+    .action(async (crm: string, _options, command: Command) => {
+      if (crm !== 'hubspot') throw new LeadscoreError('ERR_USAGE', `No sandbox for "${crm}" yet; try: leadscore sandbox hubspot.`);
+      const sandbox = await runSandboxCli(command.args.slice(1));
+      if (!sandbox) return;
+      const stop = () => {
+        void sandbox.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await new Promise(() => {}); // serve until stopped
+    });
+}
