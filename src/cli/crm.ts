@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { createHubSpotConnector, type HubSpotConnector } from '../../connectors/hubspot/adapter.js';
-import { hubSpotClientFromConfig, type HubSpotClient } from '../../connectors/hubspot/client.js';
+import { type HubSpotClient, hubSpotClientFromConfig } from '../../connectors/hubspot/client.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { SecretRef } from '../config/schema.js';
 import { readMasterKey, resolveSecret } from '../config/secrets.js';
@@ -26,14 +26,22 @@ export function writeBackSettings(config: LoadedConfig): WriteBackSettings {
 export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): ConnectedCrm {
   const connection = config.connection;
   if (connection.crm === 'none') {
-    throw new LeadscoreError('ERR_CONFIG_INVALID', `${config.files.config}: connection.crm is "none": no CRM to sync with.`, {
-      hint: 'Set connection.crm to hubspot (see config/leadscore.example.yaml), or use `leadscore import` for files.',
-    });
+    throw new LeadscoreError(
+      'ERR_CONFIG_INVALID',
+      `${config.files.config}: connection.crm is "none": no CRM to sync with.`,
+      {
+        hint: 'Set connection.crm to hubspot (see config/leadscore.example.yaml), or use `leadscore import` for files.',
+      },
+    );
   }
   if (connection.crm !== 'hubspot') {
-    throw new LeadscoreError('ERR_CONFIG_INVALID', `connection.crm "${connection.crm}" has no connector in this version yet.`, {
-      hint: 'HubSpot is supported; the Salesforce connector is being built.',
-    });
+    throw new LeadscoreError(
+      'ERR_CONFIG_INVALID',
+      `connection.crm "${connection.crm}" has no connector in this version yet.`,
+      {
+        hint: 'HubSpot is supported; the Salesforce connector is being built.',
+      },
+    );
   }
   const masterKey = readMasterKey(process.env);
   const secret = (ref: SecretRef) =>
@@ -43,10 +51,14 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
       ...(masterKey ? { masterKey } : {}),
     });
   const settings = writeBackSettings(config);
-  const client = hubSpotClientFromConfig(connection.hubspot as Parameters<typeof hubSpotClientFromConfig>[0], secret, {
-    dailyBudgetShare: config.limits.dailyBudgetShare,
-    logger,
-  });
+  const client = hubSpotClientFromConfig(
+    connection.hubspot as Parameters<typeof hubSpotClientFromConfig>[0],
+    secret,
+    {
+      dailyBudgetShare: config.limits.dailyBudgetShare,
+      logger,
+    },
+  );
   const connector = createHubSpotConnector({
     client,
     tier: connection.hubspot.tier,

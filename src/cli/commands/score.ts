@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { LeadscoreError } from '../../errors.js';
-import { resolveAsOf, rescore } from '../../sync/rescore.js';
+import { rescore, resolveAsOf } from '../../sync/rescore.js';
 import { type GlobalOptions, withContext } from '../context.js';
 import { printJson, printLine, progressBar, renderTable } from '../output.js';
 

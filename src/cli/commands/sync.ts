@@ -21,12 +21,23 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
       const scoring = rescore(store, config.rules, { mode: 'changed', asOf, now });
       const writes = [...pendingWrites(store, crm.source, crm.writeBack, () => {})];
       const changes = await crm.connector.planWrites(
-        writes.map((write) => ({ outboxId: write.recordId, externalId: write.externalId, values: write.payload })),
-        new Map(writes.map((write) => [write.externalId, write.crmValues as Record<string, string | number | boolean | null>])),
+        writes.map((write) => ({
+          outboxId: write.recordId,
+          externalId: write.externalId,
+          values: write.payload,
+        })),
+        new Map(
+          writes.map((write) => [
+            write.externalId,
+            write.crmValues as Record<string, string | number | boolean | null>,
+          ]),
+        ),
       );
       if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.client.counters.calls });
       else {
-        printLine(`Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`);
+        printLine(
+          `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
+        );
         printLine(formatPlan(changes));
       }
       return;
@@ -42,7 +53,12 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
     });
     const calls = crm.client.counters;
     if (json) {
-      printJson({ ...stats, apiCalls: calls.calls, rateLimited: calls.rateLimited, byEndpoint: calls.byEndpoint });
+      printJson({
+        ...stats,
+        apiCalls: calls.calls,
+        rateLimited: calls.rateLimited,
+        byEndpoint: calls.byEndpoint,
+      });
       return;
     }
     printLine(
@@ -53,9 +69,12 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
     );
     if (stats.fieldsCreated?.length) printLine(`Created CRM properties: ${stats.fieldsCreated.join(', ')}.`);
     if (stats.enqueue?.humanOverwrites) {
-      printLine(`${stats.enqueue.humanOverwrites} records kept a value a person set (policy: ${crm.writeBack.onHumanOverwrite}).`);
+      printLine(
+        `${stats.enqueue.humanOverwrites} records kept a value a person set (policy: ${crm.writeBack.onHumanOverwrite}).`,
+      );
     }
-    if (stats.writeBack?.parked) printLine(`${stats.writeBack.parked} writes parked: see \`leadscore outbox\`.`);
+    if (stats.writeBack?.parked)
+      printLine(`${stats.writeBack.parked} writes parked: see \`leadscore outbox\`.`);
   });
 }
 
@@ -74,7 +93,12 @@ async function connect(global: GlobalOptions): Promise<void> {
           : `Missing scopes: ${scopes.missing.join(', ')}. Grant them to the app, then run \`leadscore connect\` again.`,
       );
       printLine('On the first sync, leadscore creates these properties if they are missing:');
-      printLine(renderTable(['property', 'type', 'label'], fields.map((field) => [field.name, field.type, field.label])));
+      printLine(
+        renderTable(
+          ['property', 'type', 'label'],
+          fields.map((field) => [field.name, field.type, field.label]),
+        ),
+      );
     }
     if (scopes.missing.length > 0) {
       throw new LeadscoreError('ERR_CRM_SCOPE', `The token lacks scopes: ${scopes.missing.join(', ')}.`);
@@ -82,18 +106,24 @@ async function connect(global: GlobalOptions): Promise<void> {
   });
 }
 
-async function outbox(options: { status: string; limit: string; retry?: boolean }, global: GlobalOptions): Promise<void> {
+async function outbox(
+  options: { status: string; limit: string; retry?: boolean },
+  global: GlobalOptions,
+): Promise<void> {
   const statuses = ['pending', 'sent', 'parked', 'skipped'];
   if (!statuses.includes(options.status)) {
-    throw new LeadscoreError('ERR_USAGE', `--status "${options.status}" is not one of ${statuses.join(', ')}.`);
+    throw new LeadscoreError(
+      'ERR_USAGE',
+      `--status "${options.status}" is not one of ${statuses.join(', ')}.`,
+    );
   }
   await withContext(global, ({ store, json, now }) => {
     const status = options.status as 'pending' | 'sent' | 'parked' | 'skipped';
     const rows = store.listOutbox({ status, limit: Number(options.limit) || 50 });
     if (options.retry) {
       if (status !== 'parked') throw new LeadscoreError('ERR_USAGE', '--retry applies to --status parked.');
-      const requeued = store.transaction(() =>
-        rows.filter((row) => store.enqueueWrite(row.recordId, row.target, row.payload, now)).length,
+      const requeued = store.transaction(
+        () => rows.filter((row) => store.enqueueWrite(row.recordId, row.target, row.payload, now)).length,
       );
       printLine(`Re-queued ${requeued} parked writes; the next sync sends them.`);
       return;
@@ -113,7 +143,13 @@ async function outbox(options: { status: string; limit: string; retry?: boolean 
     printLine(
       renderTable(
         ['record', 'target', 'attempts', 'updated', 'last error'],
-        rows.map((row) => [row.externalId, row.target, row.attempts, formatDate(row.updatedAt), row.lastError ?? '']),
+        rows.map((row) => [
+          row.externalId,
+          row.target,
+          row.attempts,
+          formatDate(row.updatedAt),
+          row.lastError ?? '',
+        ]),
       ),
     );
   });
@@ -129,7 +165,7 @@ export function registerSyncCommands(program: Command): void {
 
   program
     .command('connect')
-    .description("check the CRM credentials and scopes, and list the properties leadscore will create")
+    .description('check the CRM credentials and scopes, and list the properties leadscore will create')
     .action(async (_options, command: Command) => connect(command.optsWithGlobals()));
 
   program
@@ -147,7 +183,8 @@ export function registerSyncCommands(program: Command): void {
     .allowUnknownOption()
     .helpOption(false)
     .action(async (crm: string, _options, command: Command) => {
-      if (crm !== 'hubspot') throw new LeadscoreError('ERR_USAGE', `No sandbox for "${crm}" yet; try: leadscore sandbox hubspot.`);
+      if (crm !== 'hubspot')
+        throw new LeadscoreError('ERR_USAGE', `No sandbox for "${crm}" yet; try: leadscore sandbox hubspot.`);
       const sandbox = await runSandboxCli(command.args.slice(1));
       if (!sandbox) return;
       const stop = () => {
