@@ -28,8 +28,20 @@ function workspace() {
     events,
     [
       { id: 'e1', recordId: 'hot-1', type: 'demo_request', occurredAt: t(2), attributes: { formId: 'demo' } },
-      { id: 'e2', recordId: 'hot-1', type: 'page_view', occurredAt: t(3), attributes: { url: 'https://x.example/pricing' } },
-      { id: 'e3', recordId: 'hot-1', type: 'email_click', occurredAt: t(4), attributes: { campaignId: 'c1' } },
+      {
+        id: 'e2',
+        recordId: 'hot-1',
+        type: 'page_view',
+        occurredAt: t(3),
+        attributes: { url: 'https://x.example/pricing' },
+      },
+      {
+        id: 'e3',
+        recordId: 'hot-1',
+        type: 'email_click',
+        occurredAt: t(4),
+        attributes: { campaignId: 'c1' },
+      },
       { id: 'e4', recordId: 'cold-1', type: 'unsubscribe', occurredAt: t(40) },
       { id: 'e5', recordId: 'mid-1', type: 'webinar', occurredAt: t(1) },
       { id: 'e6', recordId: 'nobody', type: 'email_open', occurredAt: t(1) },
@@ -46,7 +58,15 @@ describe('the leadscore CLI', () => {
 
   beforeAll(() => {
     ws = workspace();
-    const imported = runCli(['--config', ws.config, 'import', '--records', ws.records, '--events', ws.events]);
+    const imported = runCli([
+      '--config',
+      ws.config,
+      'import',
+      '--records',
+      ws.records,
+      '--events',
+      ws.events,
+    ]);
     expect(imported.status, imported.stderr).toBe(0);
     const scored = runCli(['--config', ws.config, 'score', '--as-of', asOf]);
     expect(scored.status, scored.stderr).toBe(0);
@@ -69,7 +89,16 @@ describe('the leadscore CLI', () => {
 
   it('given files with bad rows, when imported, then each bad row is reported with its line and the rest is kept', () => {
     const dir = workspace();
-    const result = runCli(['--config', dir.config, '--json', 'import', '--records', dir.records, '--events', dir.events]);
+    const result = runCli([
+      '--config',
+      dir.config,
+      '--json',
+      'import',
+      '--records',
+      dir.records,
+      '--events',
+      dir.events,
+    ]);
     expect(result.status, result.stderr).toBe(0);
     const summary = JSON.parse(result.stdout);
     expect(summary.records.inserted).toBe(3);
@@ -118,7 +147,9 @@ describe('the leadscore CLI', () => {
         ),
       );
     const before = scores();
-    const second = JSON.parse(runCli(['--config', ws.config, '--json', 'rescore', '--all', '--as-of', asOf]).stdout);
+    const second = JSON.parse(
+      runCli(['--config', ws.config, '--json', 'rescore', '--all', '--as-of', asOf]).stdout,
+    );
     expect(second.changed).toBe(0);
     expect(scores()).toBe(before);
   });
