@@ -46,7 +46,7 @@ describe('leadscore sync, connect and outbox against the HubSpot sandbox', () =>
   });
 
   it('given a token with every scope, when connecting, then nothing is missing and the properties are listed', async () => {
-    const result = await runCli(['--config', config, '--json', 'connect'], { env: env() });
+    const result = await runCli(['--config', config, '--json', 'connect', 'hubspot'], { env: env() });
     expect(result.status, result.stderr).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.missing).toEqual([]);

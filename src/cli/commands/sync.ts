@@ -78,8 +78,13 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
   });
 }
 
-async function connect(global: GlobalOptions): Promise<void> {
+async function connect(expected: string | undefined, global: GlobalOptions): Promise<void> {
   await withContext(global, async ({ config, store, logger, json }) => {
+    if (expected !== undefined && expected !== config.connection.crm) {
+      throw new LeadscoreError('ERR_USAGE', `The config connects to "${config.connection.crm}", not "${expected}".`, {
+        hint: `Set connection.crm: ${expected} in ${config.files.config} (see config/leadscore.example.yaml).`,
+      });
+    }
     const crm = connectCrm(config, store, logger);
     const scopes = await crm.connector.checkScopes();
     const fields = writeFieldsFor(crm.writeBack.fields);
@@ -166,7 +171,8 @@ export function registerSyncCommands(program: Command): void {
   program
     .command('connect')
     .description('check the CRM credentials and scopes, and list the properties leadscore will create')
-    .action(async (_options, command: Command) => connect(command.optsWithGlobals()));
+    .argument('[crm]', 'the CRM of the config (checked against connection.crm)')
+    .action(async (crm: string | undefined, _options, command: Command) => connect(crm, command.optsWithGlobals()));
 
   program
     .command('outbox')
