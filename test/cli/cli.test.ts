@@ -177,6 +177,25 @@ describe('the leadscore CLI', () => {
     }
   });
 
+  it('given a rule on a property no stored record has, when validated, then a warning names it', () => {
+    const rulesPath = join(ws.dir, 'rules.yaml');
+    const original = readFileSync(rulesPath, 'utf8');
+    const withRule = original.replace(
+      /^(fit:\n(?:.*\n)*?  rules:\n)/m,
+      '$1    - { id: fit.partner, label: Partner tier, field: partnerTier, op: equals, value: gold, points: 5 }\n',
+    );
+    expect(withRule).not.toBe(original);
+    writeFileSync(rulesPath, withRule);
+    try {
+      const result = runCli(['--config', ws.config, '--json', 'validate']);
+      expect(result.status, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout);
+      expect(report.warnings.join('\n')).toContain('"partnerTier"');
+    } finally {
+      writeFileSync(rulesPath, original);
+    }
+  });
+
   it('given bad arguments, when run, then the exit code is 2', () => {
     expect(runCli(['--config', ws.config, 'top', '-n', 'many']).status).toBe(2);
     expect(runCli(['--config', ws.config, 'rescore']).status).toBe(2);
