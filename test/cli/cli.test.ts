@@ -181,7 +181,7 @@ describe('the leadscore CLI', () => {
     const rulesPath = join(ws.dir, 'rules.yaml');
     const original = readFileSync(rulesPath, 'utf8');
     const withRule = original.replace(
-      /^(fit:\n(?:.*\n)*?  rules:\n)/m,
+      /^(fit:\n(?:.*\n)*? {2}rules:\n)/m,
       '$1    - { id: fit.partner, label: Partner tier, field: partnerTier, op: equals, value: gold, points: 5 }\n',
     );
     expect(withRule).not.toBe(original);

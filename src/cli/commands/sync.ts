@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatPlan } from '../../../connectors/hubspot/adapter.js';
-import { runSandboxCli } from '../../../connectors/hubspot/sandbox/cli.js';
+import { runSandboxCli as runHubSpotSandbox } from '../../../connectors/hubspot/sandbox/cli.js';
+import { runSandboxCli as runSalesforceSandbox } from '../../../connectors/salesforce/sandbox/cli.js';
 import { LeadscoreError } from '../../errors.js';
 import { pullAll } from '../../sync/pull.js';
 import { rescore, resolveAsOf } from '../../sync/rescore.js';
@@ -81,9 +82,13 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
 async function connect(expected: string | undefined, global: GlobalOptions): Promise<void> {
   await withContext(global, async ({ config, store, logger, json }) => {
     if (expected !== undefined && expected !== config.connection.crm) {
-      throw new LeadscoreError('ERR_USAGE', `The config connects to "${config.connection.crm}", not "${expected}".`, {
-        hint: `Set connection.crm: ${expected} in ${config.files.config} (see config/leadscore.example.yaml).`,
-      });
+      throw new LeadscoreError(
+        'ERR_USAGE',
+        `The config connects to "${config.connection.crm}", not "${expected}".`,
+        {
+          hint: `Set connection.crm: ${expected} in ${config.files.config} (see config/leadscore.example.yaml).`,
+        },
+      );
     }
     const crm = connectCrm(config, store, logger);
     const scopes = await crm.connector.checkScopes();
@@ -172,7 +177,9 @@ export function registerSyncCommands(program: Command): void {
     .command('connect')
     .description('check the CRM credentials and scopes, and list the properties leadscore will create')
     .argument('[crm]', 'the CRM of the config (checked against connection.crm)')
-    .action(async (crm: string | undefined, _options, command: Command) => connect(crm, command.optsWithGlobals()));
+    .action(async (crm: string | undefined, _options, command: Command) =>
+      connect(crm, command.optsWithGlobals()),
+    );
 
   program
     .command('outbox')
@@ -185,13 +192,21 @@ export function registerSyncCommands(program: Command): void {
   program
     .command('sandbox')
     .description('start a local CRM sandbox that the real SDK talks to (for demos and tests)')
-    .argument('<crm>', 'hubspot')
+    .argument('<crm>', 'hubspot or salesforce; --help after it lists the options')
+    .argument('[options...]', 'the sandbox options, e.g. --port 4010 --seed 42 --json')
     .allowUnknownOption()
     .helpOption(false)
-    .action(async (crm: string, _options, command: Command) => {
-      if (crm !== 'hubspot')
-        throw new LeadscoreError('ERR_USAGE', `No sandbox for "${crm}" yet; try: leadscore sandbox hubspot.`);
-      const sandbox = await runSandboxCli(command.args.slice(1));
+    .action(async (crm: string, rest: string[], _options, command: Command) => {
+      // --json is also a global option, so commander hands it to the program: pass it on to the sandbox.
+      const args = command.optsWithGlobals().json ? [...rest, '--json'] : rest;
+      const sandbox =
+        crm === 'hubspot'
+          ? await runHubSpotSandbox(args)
+          : crm === 'salesforce'
+            ? await runSalesforceSandbox(args)
+            : null;
+      if (sandbox === null)
+        throw new LeadscoreError('ERR_USAGE', `No sandbox for "${crm}"; use hubspot or salesforce.`);
       if (!sandbox) return;
       const stop = () => {
         void sandbox.close().then(() => process.exit(0));
