@@ -30,6 +30,16 @@ export const ERROR_CODES = {
     'The CRM rejected the request as invalid; check the named property or setting, and report it if it repeats.',
   ERR_CRM_FIELD_CONFLICT:
     'A CRM property with that name exists with another type; rename the leadscore field under writeBack.fields, or fix the property in the CRM.',
+  ERR_DAEMON_LEASE_HELD:
+    'Another leadscore daemon runs this schedule; `leadscore status` names it. Stop it first, or start this one without --no-wait to stand by and take over when it stops.',
+  ERR_DAEMON_LEASE_LOST:
+    'The daemon stopped renewing its lease in time (a stalled process or clock jump) and another took over; check `leadscore status`. The run resumes from its cursor.',
+  ERR_DAEMON_INTERRUPTED:
+    'The run was stopped (SIGTERM/SIGINT or a lost lease) at a safe point; the next run resumes from the saved cursor and re-sends pending writes.',
+  ERR_DAEMON_PORT:
+    'Another process uses the health/metrics port; pass --port (or LEADSCORE_DAEMON_PORT) with a free one, or stop the other process.',
+  ERR_BACKUP_FAILED:
+    'Check that the backup folder exists, is writable and has space for a copy of the database; the database itself is untouched.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
