@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerImportCommand } from './commands/import.js';
+import { registerModelCommands } from './commands/model.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerScoreCommands } from './commands/score.js';
 import { registerSetupCommands } from './commands/setup.js';
@@ -23,5 +24,6 @@ export function createProgram(): Command {
   registerReadCommands(program);
   registerSyncCommands(program);
   registerDemoCommand(program);
+  registerModelCommands(program);
   return program;
 }
