@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerModelCommands } from './commands/model.js';
@@ -25,5 +26,6 @@ export function createProgram(): Command {
   registerSyncCommands(program);
   registerDemoCommand(program);
   registerModelCommands(program);
+  registerDaemonCommands(program);
   return program;
 }

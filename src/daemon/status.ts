@@ -1,0 +1,81 @@
+import { hostname } from 'node:os';
+import type { OutboxRow, OutboxStatus, Run, Store } from '../store/index.js';
+import type { LeaseHolder } from './lease.js';
+import { type JobName, RUN_KIND } from './metrics.js';
+
+/** What `leadscore status` prints and the daemon's /readyz builds on: all read from the database. */
+export interface StatusReport {
+  at: number;
+  leases: LeaseStatus[];
+  lastRuns: Run[];
+  lastSuccess: Array<{ crm: string; job: JobName; at: number; runId: number }>;
+  /** The newest failed runs, with their error. */
+  failures: Run[];
+  outbox: Record<OutboxStatus, number>;
+  parked: OutboxRow[];
+}
+
+export interface LeaseStatus extends LeaseHolder {
+  /** Not expired: its holder renewed it within the TTL. */
+  live: boolean;
+  /** Whether the holder's process exists, when it runs on this host (undefined for another host). */
+  processAlive?: boolean;
+}
+
+/** How many runs are scanned for the last success and the failures. */
+const RUN_WINDOW = 200;
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function leaseStatus(leases: readonly LeaseHolder[], now: number): LeaseStatus[] {
+  const host = hostname();
+  return leases.map((lease) => ({
+    ...lease,
+    live: lease.expiresAt > now,
+    ...(lease.host === host ? { processAlive: processAlive(lease.pid) } : {}),
+  }));
+}
+
+export function lastSuccesses(runs: readonly Run[]): StatusReport['lastSuccess'] {
+  const found = new Map<string, StatusReport['lastSuccess'][number]>();
+  for (const run of runs) {
+    if (run.status !== 'succeeded' || run.source === null) continue;
+    const job = (Object.keys(RUN_KIND) as JobName[]).find((name) => RUN_KIND[name] === run.kind);
+    if (job === undefined) continue;
+    const key = `${run.source}/${job}`;
+    if (!found.has(key))
+      found.set(key, { crm: run.source, job, at: run.finishedAt ?? run.startedAt, runId: run.id });
+  }
+  return [...found.values()];
+}
+
+export function collectStatus(
+  store: Store,
+  leases: readonly LeaseHolder[],
+  now: number,
+  options: { runs?: number; parked?: number } = {},
+): StatusReport {
+  const runs = store.listRuns(RUN_WINDOW);
+  return {
+    at: now,
+    leases: leaseStatus(leases, now),
+    lastRuns: runs.slice(0, options.runs ?? 10),
+    lastSuccess: lastSuccesses(runs),
+    failures: runs.filter((run) => run.status === 'failed').slice(0, 5),
+    outbox: store.outboxCounts(),
+    parked: store.listOutbox({ status: 'parked', limit: options.parked ?? 10 }),
+  };
+}
+
+/** The newest finished run of a CRM's sync jobs, for readiness: a failed one makes the daemon not ready. */
+export function lastFinishedRun(runs: readonly Run[], source: string): Run | undefined {
+  const kinds = new Set(Object.values(RUN_KIND));
+  return runs.find((run) => run.source === source && kinds.has(run.kind) && run.status !== 'running');
+}

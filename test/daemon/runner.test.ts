@@ -1,0 +1,148 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CrmReader, PulledPage } from '../../src/crm/ports.js';
+import { Leases, processIdentity } from '../../src/daemon/lease.js';
+import { DaemonMetrics } from '../../src/daemon/metrics.js';
+import { CrmRunner } from '../../src/daemon/runner.js';
+import { createLogger } from '../../src/logger.js';
+import { openStore, type Store } from '../../src/store/index.js';
+import { rules } from '../scoring/helpers.js';
+import { until } from './helpers.js';
+
+const EMPTY: Omit<PulledPage, 'cursor' | 'done'> = { records: [], events: [], archived: [], merges: [] };
+
+/** A CRM whose incremental runs wait for `open()` at their first page; an incremental run pulls two pages. */
+function gatedCrm() {
+  let release: () => void = () => {};
+  let gate = new Promise<void>((resolve) => (release = resolve));
+  const reader: CrmReader = {
+    source: 'fake',
+    streams: (mode) => {
+      let page = 0;
+      return [
+        {
+          name: 'contacts',
+          pull: async () => {
+            page++;
+            if (mode === 'incremental' && page === 1) await gate;
+            return { ...EMPTY, cursor: `page-${page}`, done: mode === 'full' || page === 2 };
+          },
+        },
+      ];
+    },
+    readRecords: async () => [],
+  };
+  return {
+    crm: { source: 'fake', reader, counters: { calls: 0, rateLimited: 0 } },
+    open: () => {
+      release();
+      gate = Promise.resolve();
+    },
+  };
+}
+
+interface Line {
+  msg: string;
+  job?: string;
+  [key: string]: unknown;
+}
+
+const cleanup: Array<() => void | Promise<void>> = [];
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+
+function setup(crm: ReturnType<typeof gatedCrm>['crm'], reconcile = '* * * * * *') {
+  const path = join(mkdtempSync(join(tmpdir(), 'leadscore-runner-')), 'leadscore.db');
+  const store: Store = openStore(path);
+  const leases = Leases.open(path);
+  const lines: Line[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      for (const text of String(chunk).split('\n')) if (text) lines.push(JSON.parse(text) as Line);
+      done();
+    },
+  });
+  const runner = new CrmRunner({
+    crm,
+    jobs: [
+      { name: 'incremental', mode: 'incremental', cron: '* * * * * *' },
+      { name: 'reconcile', mode: 'full', cron: reconcile },
+    ],
+    timezone: 'UTC',
+    store,
+    leases,
+    identity: processIdentity(),
+    rules: rules(),
+    asOfResolution: 'exact',
+    timing: { leaseTtlMs: 1_000, heartbeatMs: 100, graceMs: 2_000 },
+    metrics: new DaemonMetrics(),
+    logger: createLogger({ level: 'debug', destination }),
+    wait: true,
+  });
+  cleanup.push(() => {
+    store.close();
+    leases.close();
+  });
+  cleanup.push(() => runner.stop('test over'));
+  const count = (text: string) => lines.filter((line) => line.msg.includes(text)).length;
+  return { path, store, runner, lines, count };
+}
+
+describe('a CRM runner in one process', () => {
+  it('given an incremental run still going, then incremental ticks are skipped and a reconcile tick runs right after it, never alongside', async () => {
+    const fake = gatedCrm();
+    const { store, runner, count } = setup(fake.crm);
+    runner.start();
+    expect(runner.state).toBe('active');
+    await until(
+      () => runner.currentRun?.job === 'incremental' && count('reconcile deferred') > 0,
+      'a deferral',
+      10_000,
+    );
+    await until(() => count('incremental tick skipped') > 0, 'a skipped tick', 10_000);
+    fake.open();
+    await until(
+      () => store.listRuns(10).some((run) => run.kind === 'full-sync' && run.status === 'succeeded'),
+      'the reconcile',
+    );
+
+    const ordered = store.listRuns(50).reverse();
+    const incremental = ordered.find((run) => run.kind === 'sync' && run.status === 'succeeded');
+    const reconcile = ordered.find(
+      (run) => run.kind === 'full-sync' && run.startedAt >= (incremental?.finishedAt ?? 0),
+    );
+    expect(incremental).toBeDefined();
+    expect(reconcile).toBeDefined();
+    for (let i = 1; i < ordered.length; i++) {
+      expect(ordered[i]?.startedAt).toBeGreaterThanOrEqual(
+        ordered[i - 1]?.finishedAt ?? Number.POSITIVE_INFINITY,
+      );
+    }
+  });
+
+  it('given the lease taken by another process mid-run, then the run stops at its next page as interrupted and the runner stands by', async () => {
+    const fake = gatedCrm();
+    const { path, store, runner, count, lines } = setup(fake.crm, '0 0 1 1 *');
+    runner.start();
+    await until(() => runner.currentRun?.job === 'incremental', 'a run', 10_000).catch((error: Error) => {
+      throw new Error(`${error.message}: ${JSON.stringify(lines)}`);
+    });
+    const thief = new Database(path);
+    thief.prepare("UPDATE leases SET owner = 'thief', pid = 1, expires_at = ?").run(Date.now() + 60_000);
+    thief.close();
+    await until(() => count('lost the sync:fake lease') > 0, 'the loss');
+    expect(runner.state).toBe('standby');
+    fake.open();
+    await until(() => count('run interrupted') > 0, 'the interruption');
+    const [run] = store.listRuns(1);
+    expect(run).toMatchObject({
+      status: 'interrupted',
+      error: expect.stringContaining('the lease was lost'),
+    });
+  });
+});
