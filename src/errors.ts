@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   ERR_MODEL_INPUT:
     'Fix the named column and row in the training data (or exclude the column); numeric columns need numbers, the target two classes.',
   ERR_MODEL_FORMAT: 'The saved model is unreadable or from a newer leadscore; retrain it, or upgrade leadscore.',
+  ERR_MODEL_TOO_FEW_LABELS:
+    'Scoring stays rule-only. Train again once the CRM holds more conversions (with their dates), or lower --min-positives knowing the model will be noisier.',
   ERR_CRM_RESPONSE: 'The CRM answered with something unexpected; the sync kept what was good. Retry, and report if it repeats.',
   ERR_CRM_UNAVAILABLE:
     'The CRM kept failing (5xx, timeouts or dropped connections) after several retries; the next run resumes from the saved cursor.',
@@ -30,6 +32,8 @@ export const ERROR_CODES = {
     'The CRM rejected the request as invalid; check the named property or setting, and report it if it repeats.',
   ERR_CRM_FIELD_CONFLICT:
     'A CRM property with that name exists with another type; rename the leadscore field under writeBack.fields, or fix the property in the CRM.',
+  ERR_CRM_FIELD_MISSING:
+    'A field leadscore writes is missing from the CRM or hidden from the integration user; create it with the named type and grant field-level security (read and edit), or let leadscore create it by allowing the Tooling API (Customize Application).',
   ERR_DAEMON_LEASE_HELD:
     'Another leadscore daemon runs this schedule; `leadscore status` names it. Stop it first, or start this one without --no-wait to stand by and take over when it stops.',
   ERR_DAEMON_LEASE_LOST:
