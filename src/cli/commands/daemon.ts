@@ -49,9 +49,9 @@ async function daemon(flags: DaemonFlags, global: GlobalOptions): Promise<void> 
       return [
         {
           source: crm.source,
-          reader: crm.connector.reader,
-          ...(config.writeBack.enabled ? { writer: crm.connector.writer, writeBack: crm.writeBack } : {}),
-          counters: crm.client.counters,
+          reader: crm.reader,
+          ...(config.writeBack.enabled ? { writer: crm.writer, writeBack: crm.writeBack } : {}),
+          counters: crm.counters(),
         },
       ];
     },

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@hubspot/api-client';
 import type { Command } from 'commander';
+import { Connection } from 'jsforce';
 import { startHubSpotSandbox } from '../../../connectors/hubspot/sandbox/index.js';
+import { startSalesforceSandbox } from '../../../connectors/salesforce/sandbox/index.js';
 import { loadConfig } from '../../config/load.js';
 import { starterConfigText } from '../../config/starter.js';
 import type { EngagementEvent } from '../../crm/vocabulary.js';
@@ -119,37 +121,136 @@ function demoFolder(dir: string | undefined): string {
   return folder;
 }
 
-const TOKEN_ENV = 'LEADSCORE_DEMO_HUBSPOT_TOKEN';
+/** A CRM sandbox started for the demo, with what the demo needs to know about it. */
+interface DemoSandbox {
+  /** e.g. "HubSpot sandbox at http://127.0.0.1:4010 (Professional tier)" */
+  description: string;
+  /** The config file's text. */
+  config(rulesPath: string): string;
+  /** Environment variables the config refers to. */
+  env: Record<string, string>;
+  /** Reads the written fields and the name of these records back from the CRM, as a rep would see them. */
+  readBack(externalIds: string[], fields: string[]): Promise<Map<string, Record<string, string | null>>>;
+  close(): Promise<void>;
+}
+
+async function hubSpotDemoSandbox(seed: number, contacts: number): Promise<DemoSandbox> {
+  const sandbox = await startHubSpotSandbox({ port: 0, seed, contacts, tier: 'professional' });
+  return {
+    description: `HubSpot sandbox at ${sandbox.baseUrl} (seed ${seed}, ${contacts} contacts, Professional tier)`,
+    config: (rulesPath) =>
+      starterConfigText({ crm: 'hubspot', rulesPath, databasePath: './leadscore.db' }).replace(
+        'token: { env: HUBSPOT_TOKEN }',
+        `token: { env: LEADSCORE_DEMO_HUBSPOT_TOKEN }\n    basePath: "${sandbox.baseUrl}"`,
+      ),
+    env: { LEADSCORE_DEMO_HUBSPOT_TOKEN: sandbox.token },
+    readBack: async (ids, fields) => {
+      const hubspot = new Client({ accessToken: sandbox.token, basePath: sandbox.baseUrl });
+      const result = await hubspot.crm.contacts.batchApi.read({
+        inputs: ids.map((id) => ({ id })),
+        properties: ['firstname', 'lastname', 'company', ...fields],
+        propertiesWithHistory: [],
+      });
+      return new Map(
+        result.results.map((contact) => [
+          contact.id,
+          {
+            ...contact.properties,
+            name: [contact.properties.firstname, contact.properties.lastname].filter(Boolean).join(' '),
+          },
+        ]),
+      );
+    },
+    close: () => sandbox.close(),
+  };
+}
+
+async function salesforceDemoSandbox(seed: number, leads: number): Promise<DemoSandbox> {
+  // The score fields exist as an admin would create them from `leadscore connect`'s setup steps: creating them
+  // through the Tooling API also needs a permission set for field-level security, which the sandbox lacks.
+  const field = (name: string, type: 'Number' | 'Text' | 'LongTextArea' | 'DateTime', label: string) => ({
+    fullName: `Lead.${name}`,
+    type,
+    label,
+    ...(type === 'Number'
+      ? { precision: 8, scale: 2 }
+      : type === 'Text'
+        ? { length: 255 }
+        : type === 'LongTextArea'
+          ? { length: 32768 }
+          : {}),
+  });
+  const sandbox = await startSalesforceSandbox({
+    port: 0,
+    seed,
+    leads,
+    edition: 'enterprise',
+    customFields: [
+      field('leadscore_score__c', 'Number', 'Lead score'),
+      field('leadscore_band__c', 'Text', 'Lead score band'),
+      field('leadscore_fit__c', 'Number', 'Lead fit score'),
+      field('leadscore_engagement__c', 'Number', 'Lead engagement score'),
+      field('leadscore_reasons__c', 'LongTextArea', 'Lead score reasons'),
+      field('leadscore_stage__c', 'Text', 'Lead score stage'),
+      field('leadscore_updated_at__c', 'DateTime', 'Lead score changed at'),
+    ],
+  });
+  return {
+    description: `Salesforce sandbox at ${sandbox.instanceUrl} (seed ${seed}, ${leads} leads, Enterprise edition)`,
+    config: (rulesPath) =>
+      starterConfigText({ crm: 'salesforce', rulesPath, databasePath: './leadscore.db' })
+        .replace('loginUrl: https://login.salesforce.com', `loginUrl: "${sandbox.loginUrl}"`)
+        .replace('clientId: REPLACE_WITH_CONSUMER_KEY', `clientId: "${sandbox.oauth.clientId}"`),
+    env: {
+      SALESFORCE_CLIENT_SECRET: sandbox.oauth.clientSecret,
+      SALESFORCE_REFRESH_TOKEN: sandbox.oauth.refreshToken,
+    },
+    readBack: async (ids, fields) => {
+      const connection = new Connection({
+        instanceUrl: sandbox.instanceUrl,
+        accessToken: sandbox.accessToken,
+        version: '62.0',
+      });
+      const quoted = ids.map((id) => `'${id}'`).join(',');
+      const result = await connection.query<Record<string, string | null>>(
+        `SELECT Id, FirstName, LastName, Company, ${fields.join(', ')} FROM Lead WHERE Id IN (${quoted})`,
+      );
+      return new Map(
+        result.records.map((lead) => [
+          String(lead.Id),
+          {
+            ...lead,
+            name: [lead.FirstName, lead.LastName].filter(Boolean).join(' '),
+            company: lead.Company ?? null,
+          },
+        ]),
+      );
+    },
+    close: () => sandbox.close(),
+  };
+}
 
 /**
- * The default demo: a seeded HubSpot sandbox runs in-process, and leadscore syncs it through the real SDK,
+ * The default demo: a seeded CRM sandbox runs in-process, and leadscore syncs it through the vendor's own SDK,
  * scores, writes back, and shows what reps see; then an incremental sync makes no write calls.
  */
-async function runHubSpotDemo(options: { dir?: string; records: string; seed: string }): Promise<void> {
-  const contacts = Number(options.records);
+async function runCrmDemo(
+  crmName: 'hubspot' | 'salesforce',
+  options: { dir?: string; records: string; seed: string },
+): Promise<void> {
+  const count = Number(options.records);
   const seed = Number(options.seed);
-  const sandbox = await startHubSpotSandbox({ port: 0, seed, contacts, tier: 'professional' });
+  const sandbox =
+    crmName === 'hubspot' ? await hubSpotDemoSandbox(seed, count) : await salesforceDemoSandbox(seed, count);
   const folder = demoFolder(options.dir);
+  const noun = crmName === 'hubspot' ? 'contacts' : 'leads';
   try {
     const configPath = join(folder, 'leadscore.yaml');
-    const starter = starterConfigText({
-      crm: 'hubspot',
-      rulesPath: defaultRulesPath(),
-      databasePath: './leadscore.db',
-    });
-    writeFileSync(
-      configPath,
-      starter.replace(
-        'token: { env: HUBSPOT_TOKEN }',
-        `token: { env: ${TOKEN_ENV} }\n    basePath: "${sandbox.baseUrl}"`,
-      ),
-    );
-    process.env[TOKEN_ENV] = sandbox.token;
+    writeFileSync(configPath, sandbox.config(defaultRulesPath()));
+    Object.assign(process.env, sandbox.env);
     const config = loadConfig(configPath);
     const logger = createLogger({ level: 'warn' });
-    printLine(
-      `leadscore demo: HubSpot sandbox at ${sandbox.baseUrl} (seed ${seed}, ${contacts} contacts, Professional tier)`,
-    );
+    printLine(`leadscore demo: ${sandbox.description}`);
     printLine(`Workspace: ${folder}`);
 
     const store = openStore(config.database);
@@ -159,71 +260,75 @@ async function runHubSpotDemo(options: { dir?: string; records: string; seed: st
         const now = Date.now();
         const stats = await runSync({
           store,
-          reader: crm.connector.reader,
-          writer: crm.connector.writer,
+          reader: crm.reader,
+          writer: crm.writer,
           writeBack: crm.writeBack,
           rules: config.rules,
           mode,
           asOf: resolveAsOf(now, config.scoring.asOfResolution),
           logger,
         });
-        const writes = crm.client.counters.byEndpoint['POST /crm/v3/objects/contacts/batch/update'] ?? 0;
+        const counts = crm.counters();
         return {
           stats,
-          calls: crm.client.counters.calls,
-          rateLimited: crm.client.counters.rateLimited,
-          writes,
+          calls: counts.calls,
+          rateLimited: counts.rateLimited,
+          writes: counts.byEndpoint[crm.writeEndpoint] ?? 0,
         };
       };
 
       printLine();
-      printLine('1. First sync: every contact and its engagement, through @hubspot/api-client');
+      printLine(
+        `1. First sync: every ${noun.slice(0, -1)} and its engagement, through ${crmName === 'hubspot' ? '@hubspot/api-client' : 'jsforce'}`,
+      );
       const first = await syncOnce('full');
       printLine(
-        `   Pulled ${first.stats.pull.records} contacts and ${first.stats.pull.events} events; ` +
-          `scored ${first.stats.scoring.records}; wrote score, band and reasons to ${first.stats.writeBack?.written ?? 0} contacts ` +
+        `   Pulled ${first.stats.pull.records} ${noun} and ${first.stats.pull.events} events; ` +
+          `scored ${first.stats.scoring.records}; wrote score, band and reasons to ${first.stats.writeBack?.written ?? 0} ${noun} ` +
           `in ${first.writes} batch calls.`,
       );
       printLine(
         `   ${first.calls} API calls in all, ${first.rateLimited} rate-limited, ${(first.stats.durationMs / 1000).toFixed(1)} s.` +
           (first.stats.fieldsCreated?.length
-            ? ` Created properties: ${first.stats.fieldsCreated.join(', ')}.`
+            ? ` Created fields: ${first.stats.fieldsCreated.join(', ')}.`
             : ''),
       );
       printLine();
       printLine('Bands (fit A-D x engagement 1-3):');
       printLine(
         renderTable(
-          ['band', 'contacts'],
+          ['band', noun],
           store.scoreDistribution().map((row) => [row.band, row.count]),
         ),
       );
 
       const top = store.topScores({ limit: 10 });
       const fields = config.writeBack.fields;
-      const hubspot = new Client({ accessToken: sandbox.token, basePath: sandbox.baseUrl });
-      const readBack = await hubspot.crm.contacts.batchApi.read({
-        inputs: top.map(({ record }) => ({ id: record.externalId })),
-        properties: ['firstname', 'lastname', 'company', fields.score, fields.band, fields.reasons],
-        propertiesWithHistory: [],
-      });
-      const byId = new Map(readBack.results.map((contact) => [contact.id, contact.properties]));
+      const shown = [fields.score, fields.band, fields.reasons];
+      const crmView = await sandbox.readBack(
+        top.map(({ record }) => record.externalId),
+        shown,
+      );
       printLine();
       printLine(
-        '2. The top 10 leads as a rep sees them on the contact record in HubSpot (read back from the CRM):',
+        `2. The top 10 leads as a rep sees them on the record in ${crmName === 'hubspot' ? 'HubSpot' : 'Salesforce'} (read back from the CRM):`,
       );
       printLine(
         renderTable(
-          ['contact', 'name', 'company', fields.score, fields.band, fields.reasons],
+          ['record', 'name', 'company', ...shown],
           top.map(({ record }) => {
-            const properties = byId.get(record.externalId) ?? {};
+            const values = crmView.get(record.externalId) ?? {};
+            // Salesforce refuses updates to converted leads (CANNOT_UPDATE_CONVERTED_LEAD): say so, not blanks.
+            const converted = record.properties.IsConverted === true && !values[fields.score];
             return [
               record.externalId,
-              [properties.firstname, properties.lastname].filter(Boolean).join(' '),
-              properties.company ?? '',
-              properties[fields.score] ?? '',
-              properties[fields.band] ?? '',
-              properties[fields.reasons] ?? '',
+              values.name ?? '',
+              values.company ?? '',
+              ...shown.map((field, index) =>
+                converted && index === shown.length - 1
+                  ? '(converted lead: Salesforce keeps it read-only)'
+                  : String(values[field] ?? ''),
+              ),
             ];
           }),
           ['left', 'left', 'left', 'right', 'left', 'left'],
@@ -234,7 +339,7 @@ async function runHubSpotDemo(options: { dir?: string; records: string; seed: st
       printLine('3. Second sync, incremental from the saved cursors:');
       const second = await syncOnce('incremental');
       printLine(
-        `   Pulled ${second.stats.pull.records} changed contacts (the write-back itself modified them) and ${second.stats.pull.events} new events; ` +
+        `   Pulled ${second.stats.pull.records} changed ${noun} (the write-back itself modified them) and ${second.stats.pull.events} new events; ` +
           `${second.stats.scoring.changed} scores changed; ${second.writes} write calls (nothing to write); ${second.calls} API calls.`,
       );
       printLine();
@@ -253,7 +358,7 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('sync a seeded HubSpot sandbox through the real SDK, score, write back, and show the result')
-    .option('--crm <crm>', 'hubspot (a local sandbox), or none (files only)', 'hubspot')
+    .option('--crm <crm>', 'hubspot or salesforce (a local sandbox), or none (files only)', 'hubspot')
     .option('--dir <folder>', 'where to keep the demo database and files (default: a new temporary folder)')
     .option('--records <n>', 'how many sample contacts or leads', '3000')
     .option('--seed <n>', 'the sample data seed', '42')
@@ -263,7 +368,10 @@ export function registerDemoCommand(program: Command): void {
           throw new LeadscoreError('ERR_USAGE', `--${flag} "${options[flag]}" is not a whole number.`);
       }
       if (options.crm === 'none') return runFileDemo(options);
-      if (options.crm === 'hubspot') return runHubSpotDemo(options);
-      throw new LeadscoreError('ERR_USAGE', `--crm "${options.crm}" is not one of hubspot, none.`);
+      if (options.crm === 'hubspot' || options.crm === 'salesforce') return runCrmDemo(options.crm, options);
+      throw new LeadscoreError(
+        'ERR_USAGE',
+        `--crm "${options.crm}" is not one of hubspot, salesforce, none.`,
+      );
     });
 }

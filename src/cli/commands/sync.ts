@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatPlan } from '../../../connectors/hubspot/adapter.js';
+
 import { runSandboxCli as runHubSpotSandbox } from '../../../connectors/hubspot/sandbox/cli.js';
 import { runSandboxCli as runSalesforceSandbox } from '../../../connectors/salesforce/sandbox/cli.js';
 import { LeadscoreError } from '../../errors.js';
@@ -8,7 +8,7 @@ import { rescore, resolveAsOf } from '../../sync/rescore.js';
 import { runSync } from '../../sync/run.js';
 import { pendingWrites, writeFieldsFor } from '../../sync/writeback.js';
 import { type GlobalOptions, withContext } from '../context.js';
-import { connectCrm } from '../crm.js';
+import { connectCrm, renderPlan } from '../crm.js';
 import { formatDate, printJson, printLine, renderTable } from '../output.js';
 
 async function sync(options: { full?: boolean; dryRun?: boolean }, global: GlobalOptions): Promise<void> {
@@ -18,10 +18,10 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
     const mode = options.full ? 'full' : 'incremental';
     if (options.dryRun) {
       // Pulls into the local store and scores there; nothing is sent to the CRM and the outbox is untouched.
-      const pulled = await pullAll(store, crm.connector.reader, { mode, logger });
+      const pulled = await pullAll(store, crm.reader, { mode, logger });
       const scoring = rescore(store, config.rules, { mode: 'changed', asOf, now });
       const writes = [...pendingWrites(store, crm.source, crm.writeBack, () => {})];
-      const changes = await crm.connector.planWrites(
+      const changes = await crm.planWrites(
         writes.map((write) => ({
           outboxId: write.recordId,
           externalId: write.externalId,
@@ -34,25 +34,25 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
           ]),
         ),
       );
-      if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.client.counters.calls });
+      if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.counters().calls });
       else {
         printLine(
           `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
         );
-        printLine(formatPlan(changes));
+        printLine(renderPlan(crm, changes));
       }
       return;
     }
     const stats = await runSync({
       store,
-      reader: crm.connector.reader,
-      ...(config.writeBack.enabled ? { writer: crm.connector.writer, writeBack: crm.writeBack } : {}),
+      reader: crm.reader,
+      ...(config.writeBack.enabled ? { writer: crm.writer, writeBack: crm.writeBack } : {}),
       rules: config.rules,
       mode,
       asOf,
       logger,
     });
-    const calls = crm.client.counters;
+    const calls = crm.counters();
     if (json) {
       printJson({
         ...stats,
@@ -91,7 +91,7 @@ async function connect(expected: string | undefined, global: GlobalOptions): Pro
       );
     }
     const crm = connectCrm(config, store, logger);
-    const scopes = await crm.connector.checkScopes();
+    const scopes = await crm.checkAccess();
     const fields = writeFieldsFor(crm.writeBack.fields);
     if (json) {
       printJson({ crm: crm.source, ...scopes, fields });
