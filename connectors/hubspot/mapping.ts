@@ -66,6 +66,10 @@ export const CONTACT_PROPERTIES: readonly string[] = [
   'hs_email_last_click_date',
   'website',
   'city',
+  // Conversion dates: labels for the predictive model (src/model/labels.ts). When a stage was first reached;
+  // never used as features. https://knowledge.hubspot.com/records/use-lifecycle-stages
+  'hs_lifecyclestage_opportunity_date',
+  'hs_lifecyclestage_customer_date',
 ];
 
 export function contactProperties(writeFields: readonly string[], extra: readonly string[] = []): string[] {

@@ -3,13 +3,16 @@ import { EVENT_TYPES } from '../crm/vocabulary.js';
 import type { RawRow } from './features.js';
 import { explainPrediction, type LeadModel, predictProbabilities } from './model.js';
 
+/** What the features read of an event: its type and time (a stored ScoringEvent or a pulled EngagementEvent). */
+export type FeatureEvent = Pick<EngagementEvent, 'type' | 'occurredAt'>;
+
 /**
  * The CRM-facing side of the model as pure functions over arrays (no store, no connector): features of a lead
  * as of a moment, a training set from labelled leads, and the likelihood fields to write back.
  */
 export interface LabelledLead {
   record: LeadRecord;
-  events: readonly EngagementEvent[];
+  events: readonly FeatureEvent[];
   /** 1 (or true) when the lead converted. */
   label: number | boolean;
   /** Epoch ms when the outcome became known (converted, or closed as lost). */
@@ -56,7 +59,7 @@ export function crmFeatureColumns(options: CrmFeatureOptions = {}): string[] {
 /** One lead's features as of `asOf` (epoch ms): only events strictly before `asOf` count. */
 export function leadFeatures(
   record: LeadRecord,
-  events: readonly EngagementEvent[],
+  events: readonly FeatureEvent[],
   asOf: number,
   options: CrmFeatureOptions = {},
 ): RawRow {
@@ -122,7 +125,7 @@ export interface LikelihoodFields {
 
 export function likelihoodFields(
   model: LeadModel,
-  leads: ReadonlyArray<{ record: LeadRecord; events: readonly EngagementEvent[] }>,
+  leads: ReadonlyArray<{ record: LeadRecord; events: readonly FeatureEvent[] }>,
   asOf: number,
   options: CrmFeatureOptions & { maxLength?: number; top?: number } = {},
 ): LikelihoodFields[] {

@@ -30,6 +30,14 @@ export {
   type RawValue,
 } from './features.js';
 export { DEFAULT_GBT_OPTIONS, type GbtOptions } from './gbt.js';
+export {
+  CONVERSION_SOURCES,
+  type ConversionSource,
+  type LabelOptions,
+  labelRecord,
+  parseLabelTime,
+  type RecordLabel,
+} from './labels.js';
 export { DEFAULT_LOGISTIC_OPTIONS, type LogisticOptions } from './logistic.js';
 export { expectedCalibrationError, logLoss, precisionAtTop, rocAuc } from './metrics.js';
 export {
@@ -43,3 +51,4 @@ export {
   trainLeadModel,
 } from './model.js';
 export { deserializeModel, serializeModel } from './serialize.js';
+export { RuleLiftCounter, type RuleSuggestion, type SuggestReport, suggestRuleChanges } from './suggest.js';

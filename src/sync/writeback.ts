@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { type CrmWriter, RateLimitedError, type RecordWrite, type WriteField, type WriteValue } from '../crm/ports.js';
+import { refreshLikelihoods } from '../model/likelihood.js';
 import type { Store } from '../store/index.js';
 
 /**
@@ -15,10 +16,17 @@ export interface WriteBackFields {
   reasons: string;
   stage: string;
   updatedAt: string;
+  /** The predictive model's likelihood (0-100): written only when named and a model is active. */
+  likelihood?: string;
 }
 
 export interface WriteBackSettings {
   fields: WriteBackFields;
+  /**
+   * Record id -> likelihood (0-100) to write under `fields.likelihood`. When the field is named and this is
+   * absent, enqueueChangedScores computes it from the active model (none active: the field is left out).
+   */
+  likelihoods?: ReadonlyMap<number, number>;
   /** What to do when a person changed a written field in the CRM since leadscore wrote it. */
   onHumanOverwrite: 'overwrite' | 'respect';
   maxAttempts?: number;
@@ -26,6 +34,10 @@ export interface WriteBackSettings {
 
 /** The CRM fields leadscore writes, for `ensureFields`. */
 export function writeFieldsFor(fields: WriteBackFields): WriteField[] {
+  const likelihood: WriteField[] =
+    fields.likelihood === undefined
+      ? []
+      : [{ name: fields.likelihood, label: 'Lead conversion likelihood', type: 'number', description: "leadscore: the predictive model's conversion likelihood in percent" }];
   return [
     { name: fields.score, label: 'Lead score', type: 'number', description: 'leadscore: total score (fit + engagement)' },
     { name: fields.band, label: 'Lead score band', type: 'string', description: 'leadscore: fit letter A-D and engagement digit 1-3' },
@@ -34,6 +46,7 @@ export function writeFieldsFor(fields: WriteBackFields): WriteField[] {
     { name: fields.reasons, label: 'Lead score reasons', type: 'text', description: 'leadscore: the top reasons for the score' },
     { name: fields.stage, label: 'Lead score stage', type: 'string', description: 'leadscore: the stage reached, e.g. MQL or SQL' },
     { name: fields.updatedAt, label: 'Lead score changed at', type: 'datetime', description: 'leadscore: when the score last changed' },
+    ...likelihood,
   ];
 }
 
@@ -46,10 +59,12 @@ export interface ScoreForWrite {
   reasonsText: string;
   /** When the score last changed (not when it was last computed), so a rerun writes nothing. */
   changedAt: number;
+  /** The model's likelihood in whole percent, when a model is active. */
+  likelihood?: number;
 }
 
 export function payloadFor(score: ScoreForWrite, fields: WriteBackFields): Record<string, WriteValue> {
-  return {
+  const payload: Record<string, WriteValue> = {
     [fields.score]: score.score,
     [fields.band]: score.band,
     [fields.fit]: score.fit,
@@ -58,6 +73,8 @@ export function payloadFor(score: ScoreForWrite, fields: WriteBackFields): Recor
     [fields.stage]: score.stage ?? '',
     [fields.updatedAt]: new Date(score.changedAt).toISOString(),
   };
+  if (fields.likelihood !== undefined && score.likelihood !== undefined) payload[fields.likelihood] = score.likelihood;
+  return payload;
 }
 
 /** CRMs hand values back as strings: compare as the CRM would store them. */
@@ -99,7 +116,8 @@ export function* pendingWrites(
   onHumanOverwrite: (externalId: string, fields: string[]) => void,
 ): Generator<PendingWrite> {
   for (const row of store.scoresForWriteBack(source)) {
-    const payload = payloadFor(row.score, settings.fields);
+    const likelihood = settings.fields.likelihood === undefined ? undefined : settings.likelihoods?.get(row.recordId);
+    const payload = payloadFor(likelihood === undefined ? row.score : { ...row.score, likelihood }, settings.fields);
     const lastSent = store.lastSentPayload(row.recordId, source);
     if (lastSent) {
       const edited = Object.keys(lastSent).filter(
@@ -119,11 +137,17 @@ export function* pendingWrites(
 export function enqueueChangedScores(
   store: Store,
   source: string,
-  settings: WriteBackSettings,
+  given: WriteBackSettings,
   now: number,
   logger?: Logger,
 ): EnqueueStats {
   const stats: EnqueueStats = { enqueued: 0, unchanged: 0, humanOverwrites: 0 };
+  let settings = given;
+  // Before the transaction: the model registry writes through a connection of its own.
+  if (settings.fields.likelihood !== undefined && settings.likelihoods === undefined) {
+    const likelihoods = refreshLikelihoods(store, source, now, (refreshed) => logger?.info({ ...refreshed }, 'likelihoods refreshed'));
+    if (likelihoods !== undefined) settings = { ...settings, likelihoods };
+  }
   store.transaction(() => {
     const onHumanOverwrite = (externalId: string, fields: string[]) => {
       stats.humanOverwrites++;
