@@ -2,8 +2,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderTable } from '../src/cli/output.js';
 import { mkdirResults, runCoreBench } from './core.js';
+import { renderHubSpotBench, runHubSpotBench } from './hubspot.js';
+import { renderModelBench, runModelBench } from './model.js';
 
-/** `npm run bench [-- --quick]`: prints a table and writes bench/results/core.json. */
+/** `npm run bench [-- --quick]`: prints the tables and writes bench/results/core.json and hubspot.json (-quick). */
 const quick = process.argv.includes('--quick');
 const size = quick ? { records: 10_000, eventsPerRecord: 10 } : { records: 100_000, eventsPerRecord: 10 };
 const result = await runCoreBench(size);
@@ -20,7 +22,11 @@ process.stdout.write(
       ['full rescore records/s', result.fullRescoreRecordsPerSecond, ''],
       ['full rescore events/s', result.fullRescoreEventsPerSecond, ''],
       ['second full rescore: scores changed', result.secondFullRescoreChanged, '0 (deterministic)'],
-      [`incremental rescore of ${result.incrementalRecords} records (ms)`, result.incrementalMs, `< 100 ${mark(result.targets.incrementalUnder100ms)}`],
+      [
+        `incremental rescore of ${result.incrementalRecords} records (ms)`,
+        result.incrementalMs,
+        `< 100 ${mark(result.targets.incrementalUnder100ms)}`,
+      ],
       ['peak RSS (MiB)', result.peakRssMiB, `< 300 ${mark(result.targets.peakRssUnder300MiB)}`],
     ],
     ['left', 'right', 'left'],
@@ -29,3 +35,17 @@ process.stdout.write(
 const out = join(mkdirResults(), quick ? 'core-quick.json' : 'core.json');
 writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), quick, ...result }, null, 2)}\n`);
 process.stdout.write(`wrote ${out}\n`);
+
+// The HubSpot benchmark: sandbox, leadscore syncs and the naive SDK user each in a child process (bench/hubspot.ts).
+const hubspot = await runHubSpotBench({ quick });
+process.stdout.write(`\n${renderHubSpotBench(hubspot)}\n`);
+const hubspotOut = join(mkdirResults(), quick ? 'hubspot-quick.json' : 'hubspot.json');
+writeFileSync(hubspotOut, `${JSON.stringify({ at: new Date().toISOString(), ...hubspot }, null, 2)}\n`);
+process.stdout.write(`wrote ${hubspotOut}\n`);
+
+// Predictive scoring on the real labelled leads in ../shared (bench/model.ts), with the reference beside it.
+const model = await runModelBench({ quick });
+process.stdout.write(`\n${renderModelBench(model)}\n`);
+const modelOut = join(mkdirResults(), quick ? 'model-quick.json' : 'model.json');
+writeFileSync(modelOut, `${JSON.stringify({ at: new Date().toISOString(), quick, ...model }, null, 2)}\n`);
+process.stdout.write(`wrote ${modelOut}\n`);

@@ -327,6 +327,7 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
           walker = new SearchWalker({
             modifiedProperty: CONTACT_MODIFIED_PROPERTY,
             properties,
+            until: now(),
             search: searchContacts,
           });
           // First page of this run: step back over the search-index lag.
@@ -615,6 +616,7 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
           walker = new SearchWalker({
             modifiedProperty: ENGAGEMENT_MODIFIED_PROPERTY,
             properties: engagementProperties,
+            until: now(),
             search: searchObjects(objectType),
           });
           position = { lastModified: Math.max(0, saved.lastModified - overlapMs), lastId: '' };

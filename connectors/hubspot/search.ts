@@ -46,6 +46,11 @@ export interface SearchWalkSpec {
   /** Extra filters ANDed with the position filter. */
   filters?: readonly SearchFilter[];
   pageSize?: number;
+  /**
+   * The run's start: once the walk has passed this modified time it ends, so records that keep changing (or
+   * are dated ahead) wait for the next run instead of keeping this one going for ever.
+   */
+  until?: number;
   search: (request: SearchRequest) => Promise<SearchPage>;
 }
 
@@ -168,6 +173,8 @@ export class SearchWalker {
     }
     const next: SearchPosition = { lastModified, lastId };
     if (page.results.length === 0 || !hasMore) return { objects, position: next, done: true };
+    if (this.spec.until !== undefined && lastModified > this.spec.until)
+      return { objects, position: next, done: true };
     const allAtOneValue = page.results.every(
       (o) => (modifiedAt(o, property) ?? lastModified) === lastModified,
     );

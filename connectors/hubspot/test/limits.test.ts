@@ -120,12 +120,12 @@ describe('classify', () => {
 
 describe('lanesFor', () => {
   it.each([
-    ['starter', 'privateApp', 85],
-    ['professional', 'privateApp', 161],
-    ['enterprise', 'privateApp', 161],
-    ['enterprise', 'oauth', 93],
+    ['starter', 'privateApp', 92],
+    ['professional', 'privateApp', 174],
+    ['enterprise', 'privateApp', 174],
+    ['enterprise', 'oauth', 101],
   ] as const)(
-    'given %s with %s, when laned, then %d per 10 s (85%% of the burst) and 4 searches a second',
+    'given %s with %s, when laned, then %d per 10 s (92%% of the burst) and 4 searches a second',
     (tier, auth, limit) => {
       const lanes = lanesFor(tier, { auth });
       expect(lanes.standard).toMatchObject({ limit, intervalMs: 10_000 });

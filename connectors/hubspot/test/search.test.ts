@@ -20,12 +20,13 @@ const pageOf = (results: CrmObject[], next?: string): SearchPage => ({
   paging: next ? { next: { after: next } } : undefined,
 });
 
-function scripted(pages: SearchPage[]) {
+function scripted(pages: SearchPage[], until?: number) {
   const requests: SearchRequest[] = [];
   const walker = new SearchWalker({
     modifiedProperty: 'lastmodifieddate',
     properties: [],
     pageSize: 3,
+    ...(until === undefined ? {} : { until }),
     search: async (request) => {
       requests.push(request);
       const page = pages.shift();
@@ -92,6 +93,18 @@ describe('SearchWalker', () => {
       operator: 'GT',
       value: '20',
     });
+  });
+
+  it('given records that keep changing past the run start, when walking with until, then the walk ends there', async () => {
+    // Each page's records were modified later than the last, as records that change all the time would be.
+    const pages = Array.from({ length: 20 }, (_, n) =>
+      pageOf([obj(3 * n + 1, 100 + 10 * n), obj(3 * n + 2, 105 + 10 * n)], 'more'),
+    );
+    const { walker, requests } = scripted(pages, 130);
+    const { ids, position } = await walkAll(walker, { lastModified: 0, lastId: '' });
+    expect(requests).toHaveLength(4);
+    expect(ids).toEqual(['1', '2', '4', '5', '7', '8', '10', '11']);
+    expect(position.lastModified).toBe(135);
   });
 
   it('given an empty page with a cursor, when walking, then it stops instead of looping', async () => {
