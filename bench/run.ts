@@ -47,5 +47,5 @@ process.stdout.write(`wrote ${hubspotOut}\n`);
 const model = await runModelBench({ quick });
 process.stdout.write(`\n${renderModelBench(model)}\n`);
 const modelOut = join(mkdirResults(), quick ? 'model-quick.json' : 'model.json');
-writeFileSync(modelOut, `${JSON.stringify({ at: new Date().toISOString(), quick, ...model }, null, 2)}\n`);
+writeFileSync(modelOut, `${JSON.stringify({ at: new Date().toISOString(), ...model }, null, 2)}\n`);
 process.stdout.write(`wrote ${modelOut}\n`);
