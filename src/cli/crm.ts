@@ -51,7 +51,7 @@ export function writeBackSettings(config: LoadedConfig): WriteBackSettings {
 }
 
 /** Renders a dry run's changes, one line per property. */
-export function renderPlan(crm: ConnectedCrm, changes: readonly PlannedChange[]): string {
+export function renderPlan(changes: readonly PlannedChange[]): string {
   return formatPlan(
     changes.map((change) => ({ ...change, to: change.to === null ? '' : String(change.to) })),
   );

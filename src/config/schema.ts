@@ -40,9 +40,12 @@ const httpUrl = z.url({
 /** https, or plain http to this machine only (the local sandbox): tokens never cross a network in clear. */
 const httpsUrl = z
   .url({ protocol: /^https?$/, error: 'expected an https URL such as https://login.salesforce.com' })
-  .refine((url) => url.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url), {
-    message: 'expected an https URL such as https://login.salesforce.com (plain http only for localhost)',
-  });
+  .refine(
+    (url) => url.startsWith('https:') || /^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/.test(url),
+    {
+      message: 'expected an https URL such as https://login.salesforce.com (plain http only for localhost)',
+    },
+  );
 
 const cron = (example: string) =>
   z.string().superRefine((value, ctx) => {

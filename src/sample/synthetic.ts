@@ -17,7 +17,15 @@ export interface SyntheticOptions {
   source?: string;
 }
 
-const INDUSTRIES = ['Software', 'Financial Services', 'Healthcare', 'Retail', 'Manufacturing', 'Education', 'Media'];
+const INDUSTRIES = [
+  'Software',
+  'Financial Services',
+  'Healthcare',
+  'Retail',
+  'Manufacturing',
+  'Education',
+  'Media',
+];
 const TITLES = [
   'CEO',
   'CTO',
@@ -31,9 +39,26 @@ const TITLES = [
   'Student',
   'Consultant',
 ];
-const COUNTRIES = ['United States', 'United Kingdom', 'Germany', 'France', 'Canada', 'India', 'Brazil', 'Australia'];
+const COUNTRIES = [
+  'United States',
+  'United Kingdom',
+  'Germany',
+  'France',
+  'Canada',
+  'India',
+  'Brazil',
+  'Australia',
+];
 const FREE_MAIL = ['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com'];
-const PAGES = ['/pricing', '/product', '/blog/lead-scoring-101', '/blog/crm-tips', '/customers', '/careers', '/docs'];
+const PAGES = [
+  '/pricing',
+  '/product',
+  '/blog/lead-scoring-101',
+  '/blog/crm-tips',
+  '/customers',
+  '/careers',
+  '/docs',
+];
 const EVENT_TYPES: EventType[] = [
   'email_sent',
   'email_open',
@@ -105,7 +130,11 @@ const TARGET_INDUSTRIES = new Set(['Software', 'Financial Services']);
 
 /** 0.7 for a poor fit to 1.6 for a senior buyer in a target industry; averages about 1. */
 function fitFactor(record: LeadRecord): number {
-  return 0.7 + (SENIOR.has(record.title ?? '') ? 0.5 : 0) + (TARGET_INDUSTRIES.has(record.industry ?? '') ? 0.4 : 0);
+  return (
+    0.7 +
+    (SENIOR.has(record.title ?? '') ? 0.5 : 0) +
+    (TARGET_INDUSTRIES.has(record.industry ?? '') ? 0.4 : 0)
+  );
 }
 
 /** Calls `onRecord` for every record with its events, in record order. */

@@ -22,7 +22,12 @@ export class Pacer {
       // strict = sliding window: never more than `limit` starts in any `intervalMs`, as the vendors count.
       this.queues.set(
         name,
-        new PQueue({ intervalCap: lane.limit, interval: lane.intervalMs, strict: true, concurrency: lane.concurrency ?? 4 }),
+        new PQueue({
+          intervalCap: lane.limit,
+          interval: lane.intervalMs,
+          strict: true,
+          concurrency: lane.concurrency ?? 4,
+        }),
       );
     }
   }

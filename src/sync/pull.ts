@@ -66,7 +66,9 @@ async function savePage(
     stats.records += page.records.length + fetched.length;
     stats.events += inserted?.inserted ?? 0;
     stats.duplicateEvents += inserted?.duplicates ?? 0;
-    stats.orphanEvents += inserted ? page.events.filter((e) => inserted.unknownRecords.includes(e.recordExternalId)).length : 0;
+    stats.orphanEvents += inserted
+      ? page.events.filter((e) => inserted.unknownRecords.includes(e.recordExternalId)).length
+      : 0;
     stats.archived += page.archived.length;
     stats.merged += page.merges.reduce((sum, merge) => sum + merge.merged.length, 0);
   });

@@ -1,5 +1,11 @@
 import type { Logger } from 'pino';
-import { type CrmWriter, RateLimitedError, type RecordWrite, type WriteField, type WriteValue } from '../crm/ports.js';
+import {
+  type CrmWriter,
+  RateLimitedError,
+  type RecordWrite,
+  type WriteField,
+  type WriteValue,
+} from '../crm/ports.js';
 import { refreshLikelihoods } from '../model/likelihood.js';
 import type { Store } from '../store/index.js';
 
@@ -37,15 +43,52 @@ export function writeFieldsFor(fields: WriteBackFields): WriteField[] {
   const likelihood: WriteField[] =
     fields.likelihood === undefined
       ? []
-      : [{ name: fields.likelihood, label: 'Lead conversion likelihood', type: 'number', description: "leadscore: the predictive model's conversion likelihood in percent" }];
+      : [
+          {
+            name: fields.likelihood,
+            label: 'Lead conversion likelihood',
+            type: 'number',
+            description: "leadscore: the predictive model's conversion likelihood in percent",
+          },
+        ];
   return [
-    { name: fields.score, label: 'Lead score', type: 'number', description: 'leadscore: total score (fit + engagement)' },
-    { name: fields.band, label: 'Lead score band', type: 'string', description: 'leadscore: fit letter A-D and engagement digit 1-3' },
+    {
+      name: fields.score,
+      label: 'Lead score',
+      type: 'number',
+      description: 'leadscore: total score (fit + engagement)',
+    },
+    {
+      name: fields.band,
+      label: 'Lead score band',
+      type: 'string',
+      description: 'leadscore: fit letter A-D and engagement digit 1-3',
+    },
     { name: fields.fit, label: 'Lead fit score', type: 'number', description: 'leadscore: fit sub-score' },
-    { name: fields.engagement, label: 'Lead engagement score', type: 'number', description: 'leadscore: engagement sub-score' },
-    { name: fields.reasons, label: 'Lead score reasons', type: 'text', description: 'leadscore: the top reasons for the score' },
-    { name: fields.stage, label: 'Lead score stage', type: 'string', description: 'leadscore: the stage reached, e.g. MQL or SQL' },
-    { name: fields.updatedAt, label: 'Lead score changed at', type: 'datetime', description: 'leadscore: when the score last changed' },
+    {
+      name: fields.engagement,
+      label: 'Lead engagement score',
+      type: 'number',
+      description: 'leadscore: engagement sub-score',
+    },
+    {
+      name: fields.reasons,
+      label: 'Lead score reasons',
+      type: 'text',
+      description: 'leadscore: the top reasons for the score',
+    },
+    {
+      name: fields.stage,
+      label: 'Lead score stage',
+      type: 'string',
+      description: 'leadscore: the stage reached, e.g. MQL or SQL',
+    },
+    {
+      name: fields.updatedAt,
+      label: 'Lead score changed at',
+      type: 'datetime',
+      description: 'leadscore: when the score last changed',
+    },
     ...likelihood,
   ];
 }
@@ -73,7 +116,8 @@ export function payloadFor(score: ScoreForWrite, fields: WriteBackFields): Recor
     [fields.stage]: score.stage ?? '',
     [fields.updatedAt]: new Date(score.changedAt).toISOString(),
   };
-  if (fields.likelihood !== undefined && score.likelihood !== undefined) payload[fields.likelihood] = score.likelihood;
+  if (fields.likelihood !== undefined && score.likelihood !== undefined)
+    payload[fields.likelihood] = score.likelihood;
   return payload;
 }
 
@@ -116,8 +160,12 @@ export function* pendingWrites(
   onHumanOverwrite: (externalId: string, fields: string[]) => void,
 ): Generator<PendingWrite> {
   for (const row of store.scoresForWriteBack(source)) {
-    const likelihood = settings.fields.likelihood === undefined ? undefined : settings.likelihoods?.get(row.recordId);
-    const payload = payloadFor(likelihood === undefined ? row.score : { ...row.score, likelihood }, settings.fields);
+    const likelihood =
+      settings.fields.likelihood === undefined ? undefined : settings.likelihoods?.get(row.recordId);
+    const payload = payloadFor(
+      likelihood === undefined ? row.score : { ...row.score, likelihood },
+      settings.fields,
+    );
     const lastSent = store.lastSentPayload(row.recordId, source);
     if (lastSent) {
       const edited = Object.keys(lastSent).filter(
@@ -145,13 +193,18 @@ export function enqueueChangedScores(
   let settings = given;
   // Before the transaction: the model registry writes through a connection of its own.
   if (settings.fields.likelihood !== undefined && settings.likelihoods === undefined) {
-    const likelihoods = refreshLikelihoods(store, source, now, (refreshed) => logger?.info({ ...refreshed }, 'likelihoods refreshed'));
+    const likelihoods = refreshLikelihoods(store, source, now, (refreshed) =>
+      logger?.info({ ...refreshed }, 'likelihoods refreshed'),
+    );
     if (likelihoods !== undefined) settings = { ...settings, likelihoods };
   }
   store.transaction(() => {
     const onHumanOverwrite = (externalId: string, fields: string[]) => {
       stats.humanOverwrites++;
-      logger?.info({ record: externalId, fields, policy: settings.onHumanOverwrite }, 'a person changed a written field in the CRM');
+      logger?.info(
+        { record: externalId, fields, policy: settings.onHumanOverwrite },
+        'a person changed a written field in the CRM',
+      );
     };
     for (const write of pendingWrites(store, source, settings, onHumanOverwrite)) {
       if (store.enqueueWrite(write.recordId, source, write.payload, now)) stats.enqueued++;
@@ -188,7 +241,11 @@ export function backoffMs(attempt: number, random: () => number = Math.random): 
 }
 
 /** Sends due outbox rows in batches until none are due. */
-export async function drainOutbox(store: Store, writer: CrmWriter, options: DrainOptions = {}): Promise<DrainStats> {
+export async function drainOutbox(
+  store: Store,
+  writer: CrmWriter,
+  options: DrainOptions = {},
+): Promise<DrainStats> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -196,7 +253,11 @@ export async function drainOutbox(store: Store, writer: CrmWriter, options: Drai
   for (;;) {
     const due = store.dueWrites(writer.target, now(), writer.maxBatchSize);
     if (due.length === 0) return stats;
-    const batch: RecordWrite[] = due.map((row) => ({ outboxId: row.id, externalId: row.externalId, values: row.payload }));
+    const batch: RecordWrite[] = due.map((row) => ({
+      outboxId: row.id,
+      externalId: row.externalId,
+      values: row.payload,
+    }));
     stats.batches++;
     let outcomes: Awaited<ReturnType<CrmWriter['write']>>;
     try {
@@ -205,14 +266,22 @@ export async function drainOutbox(store: Store, writer: CrmWriter, options: Drai
       if (error instanceof RateLimitedError) {
         // A rate-limit wait is not a failed attempt.
         stats.rateLimitWaits++;
-        for (const row of due) store.markRetry(row.id, { error: error.message, nextAttemptAt: error.retryAt, countAttempt: false });
+        for (const row of due)
+          store.markRetry(row.id, {
+            error: error.message,
+            nextAttemptAt: error.retryAt,
+            countAttempt: false,
+          });
         if (options.deadline !== undefined && error.retryAt > options.deadline) return stats;
         await sleep(Math.max(0, error.retryAt - now()));
         continue;
       }
       const message = error instanceof Error ? error.message : String(error);
       for (const row of due) retryOrPark(store, row, message, now(), maxAttempts, stats);
-      options.logger?.warn({ target: writer.target, rows: due.length, error: message }, 'write-back batch failed');
+      options.logger?.warn(
+        { target: writer.target, rows: due.length, error: message },
+        'write-back batch failed',
+      );
       continue;
     }
     const answered = new Map(outcomes.map((outcome) => [outcome.outboxId, outcome]));
@@ -220,7 +289,14 @@ export async function drainOutbox(store: Store, writer: CrmWriter, options: Drai
     for (const row of due) {
       const outcome = answered.get(row.id);
       if (!outcome) {
-        retryOrPark(store, row, 'the CRM answered without a result for this record', now(), maxAttempts, stats);
+        retryOrPark(
+          store,
+          row,
+          'the CRM answered without a result for this record',
+          now(),
+          maxAttempts,
+          stats,
+        );
       } else if (outcome.outcome === 'written') {
         written.push(row.id);
       } else if (outcome.outcome === 'skipped') {
@@ -250,7 +326,11 @@ function retryOrPark(
     store.park(row.id, `${message} (gave up after ${row.attempts + 1} attempts)`, now);
     stats.parked++;
   } else {
-    store.markRetry(row.id, { error: message, nextAttemptAt: now + backoffMs(row.attempts + 1), countAttempt: true });
+    store.markRetry(row.id, {
+      error: message,
+      nextAttemptAt: now + backoffMs(row.attempts + 1),
+      countAttempt: true,
+    });
     stats.failed++;
   }
 }

@@ -39,7 +39,7 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
         printLine(
           `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
         );
-        printLine(renderPlan(crm, changes));
+        printLine(renderPlan(changes));
       }
       return;
     }
