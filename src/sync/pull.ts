@@ -30,20 +30,29 @@ export async function pullAll(
   const stats = emptyStats();
   for (const stream of reader.streams(options.mode)) {
     // A full sync walks every stream from the start; the cursor it ends on serves the next incremental run.
-    let cursor = options.mode === 'full' ? undefined : store.getCursor(reader.source, stream.name)?.value;
+    const cursor = options.mode === 'full' ? undefined : store.getCursor(reader.source, stream.name)?.value;
+    let next = prefetch(stream.pull(cursor));
     for (;;) {
-      const page = await stream.pull(cursor);
+      const page = await next;
+      // Ask for the next page while this one is saved, so the CRM's latency and the store's work overlap; a crash
+      // still loses at most the pages not yet saved, and their cursor was never stored.
+      if (!page.done) next = prefetch(stream.pull(page.cursor));
       await savePage(store, reader, stream.name, page, now(), stats);
       stats.pages++;
       options.logger?.debug(
         { stream: stream.name, records: page.records.length, events: page.events.length, done: page.done },
         'page saved',
       );
-      cursor = page.cursor;
       if (page.done) break;
     }
   }
   return stats;
+}
+
+/** Marks a page request as handled until it is awaited, so a failure while the previous page saves is not fatal. */
+function prefetch(request: Promise<PulledPage>): Promise<PulledPage> {
+  request.catch(() => undefined);
+  return request;
 }
 
 async function savePage(

@@ -230,6 +230,8 @@ export interface DrainOptions {
   deadline?: number;
   logger?: Logger;
   maxAttempts?: number;
+  /** Batches sent at once (default 4); the connector's pacing keeps the request rate. */
+  parallelBatches?: number;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -249,69 +251,86 @@ export async function drainOutbox(
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const maxAttempts = options.maxAttempts ?? 5;
+  // Batches in flight at once: the connector's pacer keeps the rate, this only hides each call's latency.
+  const parallel = Math.max(1, options.parallelBatches ?? 4);
   const stats: DrainStats = { batches: 0, written: 0, failed: 0, parked: 0, skipped: 0, rateLimitWaits: 0 };
   for (;;) {
-    const due = store.dueWrites(writer.target, now(), writer.maxBatchSize);
+    const due = store.dueWrites(writer.target, now(), writer.maxBatchSize * parallel);
     if (due.length === 0) return stats;
-    const batch: RecordWrite[] = due.map((row) => ({
-      outboxId: row.id,
-      externalId: row.externalId,
-      values: row.payload,
-    }));
-    stats.batches++;
-    let outcomes: Awaited<ReturnType<CrmWriter['write']>>;
-    try {
-      outcomes = await writer.write(batch);
-    } catch (error) {
-      if (error instanceof RateLimitedError) {
-        // A rate-limit wait is not a failed attempt.
-        stats.rateLimitWaits++;
-        for (const row of due)
-          store.markRetry(row.id, {
-            error: error.message,
-            nextAttemptAt: error.retryAt,
-            countAttempt: false,
-          });
-        if (options.deadline !== undefined && error.retryAt > options.deadline) return stats;
-        await sleep(Math.max(0, error.retryAt - now()));
-        continue;
-      }
-      const message = error instanceof Error ? error.message : String(error);
-      for (const row of due) retryOrPark(store, row, message, now(), maxAttempts, stats);
-      options.logger?.warn(
-        { target: writer.target, rows: due.length, error: message },
-        'write-back batch failed',
-      );
-      continue;
+    const batches: OutboxRow[][] = [];
+    for (let start = 0; start < due.length; start += writer.maxBatchSize) {
+      batches.push(due.slice(start, start + writer.maxBatchSize));
     }
-    const answered = new Map(outcomes.map((outcome) => [outcome.outboxId, outcome]));
-    const written: number[] = [];
-    for (const row of due) {
-      const outcome = answered.get(row.id);
-      if (!outcome) {
-        retryOrPark(
-          store,
-          row,
-          'the CRM answered without a result for this record',
-          now(),
-          maxAttempts,
-          stats,
-        );
-      } else if (outcome.outcome === 'written') {
-        written.push(row.id);
-      } else if (outcome.outcome === 'skipped') {
-        store.skip(row.id, outcome.message, now());
-        stats.skipped++;
-      } else if (!outcome.retryable) {
-        store.park(row.id, outcome.message, now());
-        stats.parked++;
-      } else {
-        retryOrPark(store, row, outcome.message, now(), maxAttempts, stats);
-      }
+    const waits = await Promise.all(
+      batches.map((rows) =>
+        sendBatch(store, writer, rows, { now, maxAttempts, stats, logger: options.logger }),
+      ),
+    );
+    const retryAt = Math.max(0, ...waits.filter((wait): wait is number => wait !== undefined));
+    if (retryAt > 0) {
+      if (options.deadline !== undefined && retryAt > options.deadline) return stats;
+      await sleep(Math.max(0, retryAt - now()));
     }
-    store.markSent(written, now());
-    stats.written += written.length;
   }
+}
+
+type OutboxRow = ReturnType<Store['dueWrites']>[number];
+
+/** Sends one batch and records each row's outcome; returns when to retry if the CRM said to wait. */
+async function sendBatch(
+  store: Store,
+  writer: CrmWriter,
+  due: OutboxRow[],
+  context: { now: () => number; maxAttempts: number; stats: DrainStats; logger?: Logger | undefined },
+): Promise<number | undefined> {
+  const { now, maxAttempts, stats } = context;
+  const batch: RecordWrite[] = due.map((row) => ({
+    outboxId: row.id,
+    externalId: row.externalId,
+    values: row.payload,
+  }));
+  stats.batches++;
+  let outcomes: Awaited<ReturnType<CrmWriter['write']>>;
+  try {
+    outcomes = await writer.write(batch);
+  } catch (error) {
+    if (error instanceof RateLimitedError) {
+      // A rate-limit wait is not a failed attempt.
+      stats.rateLimitWaits++;
+      for (const row of due) {
+        store.markRetry(row.id, { error: error.message, nextAttemptAt: error.retryAt, countAttempt: false });
+      }
+      return error.retryAt;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    for (const row of due) retryOrPark(store, row, message, now(), maxAttempts, stats);
+    context.logger?.warn(
+      { target: writer.target, rows: due.length, error: message },
+      'write-back batch failed',
+    );
+    return undefined;
+  }
+  const answered = new Map(outcomes.map((outcome) => [outcome.outboxId, outcome]));
+  const written: number[] = [];
+  for (const row of due) {
+    const outcome = answered.get(row.id);
+    if (!outcome) {
+      retryOrPark(store, row, 'the CRM answered without a result for this record', now(), maxAttempts, stats);
+    } else if (outcome.outcome === 'written') {
+      written.push(row.id);
+    } else if (outcome.outcome === 'skipped') {
+      store.skip(row.id, outcome.message, now());
+      stats.skipped++;
+    } else if (!outcome.retryable) {
+      store.park(row.id, outcome.message, now());
+      stats.parked++;
+    } else {
+      retryOrPark(store, row, outcome.message, now(), maxAttempts, stats);
+    }
+  }
+  store.markSent(written, now());
+  stats.written += written.length;
+  return undefined;
 }
 
 function retryOrPark(
