@@ -16,6 +16,12 @@ import type {
 } from './types.js';
 
 export const DEFAULT_BATCH_SIZE = 5000;
+/**
+ * Event ids remembered for the in-file duplicate check: between this many and twice as many of the latest.
+ * Event files run to millions of rows and the store deduplicates events by (source, sourceId) anyway (the
+ * first stored wins, as here), so a far-apart repeat is counted as "already stored" instead of warned about.
+ */
+export const EVENT_ID_WINDOW = 100_000;
 export const DEFAULT_SOURCE = 'file';
 
 const EXTENSIONS: Readonly<Record<string, ImportFormat>> = {
@@ -67,7 +73,8 @@ async function assertReadable(path: string): Promise<void> {
  * Streams an import file as batches of at most `batchSize` records or events, each with the problems of the
  * rows it covers. Bad rows become problems and never stop the import; a file that cannot be read, has an
  * unknown extension, or (CSV) a missing or unusable header throws ERR_IMPORT_FILE. Nothing is read until
- * the first batch is requested. Within the file a repeated id keeps the first row (needs one map entry per id).
+ * the first batch is requested. Within the file a repeated id keeps the first row (needs one map entry per record
+ * id; event ids are remembered only within EVENT_ID_WINDOW, farther repeats are left to the store's dedup).
  */
 export async function* readImportFile(path: string, options: ImportOptions): AsyncGenerator<ImportBatch> {
   const parsed = optionsSchema.safeParse(options);
@@ -91,6 +98,7 @@ export async function* readImportFile(path: string, options: ImportOptions): Asy
         { source, now, batchSize },
         parseRecordRow,
         (r) => r.externalId,
+        Number.POSITIVE_INFINITY,
         (items, problems) => ({
           kind,
           records: items,
@@ -105,6 +113,7 @@ export async function* readImportFile(path: string, options: ImportOptions): Asy
         { source, now, batchSize },
         parseEventRow,
         (e) => e.sourceId,
+        EVENT_ID_WINDOW,
         (items, problems) => ({
           kind,
           records: [],
@@ -131,9 +140,10 @@ async function* batches<T extends LeadRecord | EngagementEvent>(
   settings: { source: string; now: number; batchSize: number },
   parseRow: (raw: Record<string, unknown>, ctx: RowContext) => RowResult<T>,
   idOf: (item: T) => string,
+  idWindow: number,
   toBatch: (items: T[], problems: ImportProblem[]) => ImportBatch,
 ): AsyncGenerator<ImportBatch> {
-  const firstLineOf = new Map<string, number>();
+  const firstLineOf = new FirstLines(idWindow);
   let items: T[] = [];
   let problems: ImportProblem[] = [];
   for await (const row of rows) {
@@ -166,4 +176,27 @@ async function* batches<T extends LeadRecord | EngagementEvent>(
     }
   }
   if (items.length > 0 || problems.length > 0) yield toBatch(items, problems);
+}
+
+/** id -> first line, remembering at least the latest `window` ids (two generations, the older one dropped). */
+class FirstLines {
+  readonly #window: number;
+  #current = new Map<string, number>();
+  #previous = new Map<string, number>();
+
+  constructor(window: number) {
+    this.#window = window;
+  }
+
+  get(id: string): number | undefined {
+    return this.#current.get(id) ?? this.#previous.get(id);
+  }
+
+  set(id: string, line: number): void {
+    if (this.#current.size >= this.#window) {
+      this.#previous = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(id, line);
+  }
 }

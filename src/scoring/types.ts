@@ -6,7 +6,8 @@ export interface ScoringEvent {
   type: EventType;
   /** Epoch milliseconds. */
   occurredAt: number;
-  attributes: Readonly<Record<string, AttributeValue>>;
+  /** May be a getter that parses stored JSON on first read (the store's LazyEvent): read it, do not spread it. */
+  readonly attributes: Readonly<Record<string, AttributeValue>>;
 }
 
 export type SubScore = 'fit' | 'engagement';

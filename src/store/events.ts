@@ -19,6 +19,42 @@ export function parseAttributes(text: string | null): Readonly<Record<string, At
   return text === null ? NO_ATTRIBUTES : (JSON.parse(text) as Record<string, AttributeValue>);
 }
 
+/**
+ * A stored event whose attributes JSON is parsed on first read. The engine reads attributes only for rules with
+ * `where` filters or `once.by`, so in a scoring pass most events never need them (a full pass would otherwise
+ * parse a million small JSON texts). `attributes` is a getter: spreading the event copies no attributes;
+ * JSON.stringify includes them.
+ */
+export class LazyEvent implements ScoringEvent {
+  readonly id: string;
+  readonly type: EventType;
+  readonly occurredAt: number;
+  // Plain fields, not #private ones: test matchers and proxies call the getter on other objects, which must
+  // not throw.
+  private attributesJson: string | null;
+  private parsed: Readonly<Record<string, AttributeValue>> | undefined;
+
+  constructor(id: string, type: EventType, occurredAt: number, attributesJson: string | null) {
+    this.id = id;
+    this.type = type;
+    this.occurredAt = occurredAt;
+    this.attributesJson = attributesJson;
+    this.parsed = attributesJson === null ? NO_ATTRIBUTES : undefined;
+  }
+
+  get attributes(): Readonly<Record<string, AttributeValue>> {
+    if (this.parsed === undefined) {
+      this.parsed = parseAttributes(this.attributesJson ?? null);
+      this.attributesJson = null;
+    }
+    return this.parsed;
+  }
+
+  toJSON(): ScoringEvent {
+    return { id: this.id, type: this.type, occurredAt: this.occurredAt, attributes: this.attributes };
+  }
+}
+
 function attributesText(attributes: Readonly<Record<string, AttributeValue>>): string | null {
   for (const _ in attributes) return JSON.stringify(attributes);
   return null;

@@ -253,7 +253,8 @@ export class Store {
 
 /**
  * Opens (creating when needed) the store at `path` (':memory:' for a throwaway one): WAL, foreign keys,
- * synchronous=NORMAL, a busy timeout, an integrity check, then pending migrations in one transaction.
+ * synchronous=NORMAL, a busy timeout, an integrity check when `integrityCheck` is set, then pending migrations in
+ * one transaction. Corruption met later, by any statement, is reported as ERR_STORE_CORRUPT too.
  * Throws ERR_STORE_SCHEMA_NEWER, ERR_STORE_CORRUPT or ERR_STORE_WRITE.
  */
 export function openStore(path: string, options: OpenOptions = {}): Store {

@@ -83,7 +83,7 @@ describe('openStore', () => {
     expect(error.hint).toMatch(/backup/);
   });
 
-  it('given a real database truncated to half its size, when opened, then ERR_STORE_CORRUPT', () => {
+  function halfTruncatedStore(): string {
     const { store, path } = tempStore();
     const records = Array.from({ length: 3000 }, (_, i) =>
       lead(String(i), { properties: { note: `a long enough note to fill pages ${i}`.repeat(4) } }),
@@ -92,9 +92,33 @@ describe('openStore', () => {
     store.close();
     const size = readFileSync(path).length;
     truncateSync(path, Math.floor(size / 2));
+    return path;
+  }
 
-    const error = thrown(() => openStore(path));
+  it('given a real database truncated to half its size, when opened with the integrity check, then ERR_STORE_CORRUPT', () => {
+    const path = halfTruncatedStore();
+    const error = thrown(() => openStore(path, { integrityCheck: true }));
     expect(error.code).toBe('ERR_STORE_CORRUPT');
+    expect(error.message).toContain(path);
+  });
+
+  it('given a real database truncated to half its size, when opened without the check and read, then ERR_STORE_CORRUPT', () => {
+    const path = halfTruncatedStore();
+    const error = thrown(() => {
+      const store = closeLater(openStore(path));
+      store.countRecords();
+      store.knownPropertyNames();
+    });
+    expect(error.code).toBe('ERR_STORE_CORRUPT');
+    expect(error.message).toContain(path);
+    expect(error.hint).toMatch(/backup/);
+  });
+
+  it('given a sound database, when opened with the integrity check, then it opens', () => {
+    const { store, path } = tempStore();
+    store.upsertRecords([lead('1')]);
+    store.close();
+    expect(closeLater(openStore(path, { integrityCheck: true })).countRecords()).toBe(1);
   });
 
   it('given a store opened read-only, when writing, then ERR_STORE_WRITE says it is read-only and nothing changes', () => {

@@ -145,6 +145,16 @@ CREATE TABLE secrets (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 2,
+    name: 'indexes for incremental scoring',
+    sql: `
+-- The records 'changed' mode must rescore, found without scanning every record.
+CREATE INDEX records_dirty ON records(id) WHERE dirty <> 0;
+-- Whether any score is stale (another rule set, an older asOf), answered from the index alone.
+CREATE INDEX scores_freshness ON scores(ruleset_hash, as_of);
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
