@@ -54,9 +54,6 @@ async function start(options: { customFields?: CustomFieldSpec[] } = {}) {
 }
 
 beforeEach(() => {
-  // Tolerate timing probes another work-in-progress may leave in src/store (globalThis.TT); harmless otherwise.
-  const probe = globalThis as { TT?: Record<string, number> };
-  probe.TT ??= new Proxy({} as Record<string, number>, { get: (target, key) => target[key as string] ?? 0 });
   dir = mkdtempSync(join(tmpdir(), 'leadscore-sf-'));
   store = openStore(join(dir, 'leadscore.db'));
 });
