@@ -1,26 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
+import { LEASES_SQL } from '../store/migrations/index.js';
 
 /**
  * Cross-process leases in the store's SQLite file, so that one daemon per CRM runs the schedule and a second
  * one (started by mistake, or a standby) waits. The Store facade does not expose its connection, so leases use
- * a connection of their own to the same file; SQLite's file lock makes the two agree.
- *
- * Not yet a numbered migration: executed (idempotently) when a daemon starts. Move it into
- * src/store/migrations as is; `IF NOT EXISTS` keeps databases that already have the table working.
+ * a connection of their own to the same file; SQLite's file lock makes the two agree. The table comes with
+ * migration 3; executing its idempotent SQL here too keeps a lease file usable on its own.
  */
-export const LEASES_MIGRATION_SQL = `
-CREATE TABLE IF NOT EXISTS leases (
-  name TEXT PRIMARY KEY,
-  owner TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  host TEXT NOT NULL,
-  acquired_at INTEGER NOT NULL,
-  heartbeat_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL
-);
-`;
 
 /** Who a process is, as written in the lease row: `owner` is unique per process start. */
 export interface LeaseIdentity {
@@ -84,7 +72,7 @@ export class Leases {
     const db = new Database(path, { fileMustExist: true });
     try {
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      db.exec(LEASES_MIGRATION_SQL);
+      db.exec(LEASES_SQL);
     } catch (error) {
       db.close();
       throw error;

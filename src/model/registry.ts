@@ -1,41 +1,14 @@
 import Database from 'better-sqlite3';
 import { translateSqliteError } from '../store/db.js';
 import type { JsonValue, Store } from '../store/index.js';
+import { MODEL_SCORES_SQL, MODELS_SQL } from '../store/migrations/index.js';
 
 /**
  * The model registry: trained models, versioned, with their training summary and metrics, and the latest
- * likelihood per record. The Store does not expose its connection, so until these tables move into a numbered
- * migration (src/store/migrations) the registry opens its own connection to the same file and creates them with
- * IF NOT EXISTS. A ':memory:' store cannot be shared that way: its registry is a private in-memory database
- * that lives as long as the Store object.
+ * likelihood per record. The tables come with migration 3; the Store does not expose its connection, so the
+ * registry opens its own to the same file. A ':memory:' store cannot be shared that way: its registry is a
+ * private in-memory database (made with the same idempotent SQL) that lives as long as the Store object.
  */
-
-export const MODELS_MIGRATION_SQL = `
-CREATE TABLE IF NOT EXISTS models (
-  id INTEGER PRIMARY KEY,
-  created_at INTEGER NOT NULL,
-  trained_on_rows INTEGER NOT NULL,
-  positives INTEGER NOT NULL,
-  metrics TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  body TEXT NOT NULL,
-  active INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS models_active ON models(id) WHERE active = 1;
-`;
-
-/** The likelihood last computed per record, and what it was computed from (to know when it is stale). */
-export const MODEL_SCORES_MIGRATION_SQL = `
-CREATE TABLE IF NOT EXISTS model_scores (
-  record_id INTEGER PRIMARY KEY,
-  model_id INTEGER NOT NULL,
-  likelihood REAL NOT NULL,
-  reasons TEXT NOT NULL,
-  as_of INTEGER NOT NULL,
-  events_seq INTEGER NOT NULL,
-  computed_at INTEGER NOT NULL
-);
-`;
 
 export interface SavedModel {
   id: number;
@@ -108,8 +81,8 @@ export class ModelRegistry {
     this.#db = db;
     this.#shared = shared;
     if (!db.readonly) {
-      db.exec(MODELS_MIGRATION_SQL);
-      db.exec(MODEL_SCORES_MIGRATION_SQL);
+      db.exec(MODELS_SQL);
+      db.exec(MODEL_SCORES_SQL);
     }
     const tables = db
       .prepare(

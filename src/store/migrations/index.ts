@@ -3,6 +3,47 @@
  * Kept as TypeScript strings rather than .sql files so they ship inside the compiled dist/ without a copy step.
  * Never edit a released migration: add the next number.
  */
+/** The daemon's leases: one row per job family, held by one process at a time (src/daemon/lease.ts). */
+export const LEASES_SQL = `
+CREATE TABLE IF NOT EXISTS leases (
+  name TEXT PRIMARY KEY,
+  owner TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  host TEXT NOT NULL,
+  acquired_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+`;
+
+/** Trained models, versioned with their metrics (src/model/registry.ts). */
+export const MODELS_SQL = `
+CREATE TABLE IF NOT EXISTS models (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  trained_on_rows INTEGER NOT NULL,
+  positives INTEGER NOT NULL,
+  metrics TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  body TEXT NOT NULL,
+  active INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS models_active ON models(id) WHERE active = 1;
+`;
+
+/** The likelihood last computed per record, and what it was computed from (to know when it is stale). */
+export const MODEL_SCORES_SQL = `
+CREATE TABLE IF NOT EXISTS model_scores (
+  record_id INTEGER PRIMARY KEY,
+  model_id INTEGER NOT NULL,
+  likelihood REAL NOT NULL,
+  reasons TEXT NOT NULL,
+  as_of INTEGER NOT NULL,
+  events_seq INTEGER NOT NULL,
+  computed_at INTEGER NOT NULL
+);
+`;
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -154,6 +195,12 @@ CREATE INDEX records_dirty ON records(id) WHERE dirty <> 0;
 -- Whether any score is stale (another rule set, an older asOf), answered from the index alone.
 CREATE INDEX scores_freshness ON scores(ruleset_hash, as_of);
 `,
+  },
+  {
+    version: 3,
+    name: 'daemon leases and the model registry',
+    // IF NOT EXISTS: databases used before this migration may hold these tables, made by the modules themselves.
+    sql: LEASES_SQL + MODELS_SQL + MODEL_SCORES_SQL,
   },
 ];
 
