@@ -236,6 +236,10 @@ export class Store {
     return this.#guard(() => this.#outbox.lastSentPayload(recordId, target));
   }
 
+  lastSkippedPayload(recordId: number, target: string): WritePayload | undefined {
+    return this.#guard(() => this.#outbox.lastSkippedPayload(recordId, target));
+  }
+
   // secrets (the caller encrypts)
   getSecret(name: string): Buffer | undefined {
     return this.#guard(() => this.#secrets.getSecret(name));

@@ -69,6 +69,10 @@ const LAST_SENT =
   "SELECT payload, payload_hash FROM outbox WHERE record_id = ? AND target = ? AND status = 'sent' " +
   'ORDER BY updated_at DESC, id DESC LIMIT 1';
 
+const LAST_SKIPPED =
+  "SELECT payload FROM outbox WHERE record_id = ? AND target = ? AND status = 'skipped' " +
+  'ORDER BY updated_at DESC, id DESC LIMIT 1';
+
 export class Outbox {
   readonly #ctx: StoreContext;
 
@@ -217,6 +221,12 @@ export class Outbox {
   /** The payload last written to `target` for the record: what the CRM holds as far as leadscore knows. */
   lastSentPayload(recordId: number, target: string): WritePayload | undefined {
     const row = this.#ctx.sql.raw<[number, string], [string, string]>(LAST_SENT).get(recordId, target);
+    return row === undefined ? undefined : (JSON.parse(row[0]) as WritePayload);
+  }
+
+  /** The payload the CRM last declined for good (e.g. a converted lead): the same payload is not sent again. */
+  lastSkippedPayload(recordId: number, target: string): WritePayload | undefined {
+    const row = this.#ctx.sql.raw<[number, string], [string]>(LAST_SKIPPED).get(recordId, target);
     return row === undefined ? undefined : (JSON.parse(row[0]) as WritePayload);
   }
 }

@@ -134,6 +134,10 @@ export function sameCrmValue(a: unknown, b: unknown): boolean {
   return normalise(a) === normalise(b);
 }
 
+function samePayload(payload: Record<string, WriteValue>, other: Record<string, unknown>): boolean {
+  return Object.keys(payload).every((field) => sameCrmValue(payload[field], other[field]));
+}
+
 export interface EnqueueStats {
   enqueued: number;
   unchanged: number;
@@ -175,8 +179,10 @@ export function* pendingWrites(
         onHumanOverwrite(row.externalId, edited);
         if (settings.onHumanOverwrite === 'respect') continue;
       }
-      if (Object.keys(payload).every((field) => sameCrmValue(payload[field], lastSent[field]))) continue;
+      if (samePayload(payload, lastSent)) continue;
     }
+    const declined = store.lastSkippedPayload(row.recordId, source);
+    if (declined && samePayload(payload, declined)) continue;
     yield { recordId: row.recordId, externalId: row.externalId, payload, crmValues: row.crmValues };
   }
 }

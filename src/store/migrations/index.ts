@@ -202,6 +202,14 @@ CREATE INDEX scores_freshness ON scores(ruleset_hash, as_of);
     // IF NOT EXISTS: databases used before this migration may hold these tables, made by the modules themselves.
     sql: LEASES_SQL + MODELS_SQL + MODEL_SCORES_SQL,
   },
+  {
+    version: 4,
+    name: 'writes the CRM declined for good',
+    sql: `
+-- The write-back asks, per record, whether the CRM already declined this very payload.
+CREATE INDEX outbox_skipped ON outbox(record_id, target, updated_at, id) WHERE status = 'skipped';
+`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION: number = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;
