@@ -79,7 +79,8 @@ function setup(crm: ReturnType<typeof gatedCrm>['crm'], reconcile = '* * * * * *
     identity: processIdentity(),
     rules: rules(),
     asOfResolution: 'exact',
-    timing: { leaseTtlMs: 1_000, heartbeatMs: 100, graceMs: 2_000 },
+    // A TTL well above the heartbeat, so a loaded machine's slow event loop never loses the lease by accident.
+    timing: { leaseTtlMs: 5_000, heartbeatMs: 100, graceMs: 2_000 },
     metrics: new DaemonMetrics(),
     logger: createLogger({ level: 'debug', destination }),
     wait: true,
