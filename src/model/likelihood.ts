@@ -39,7 +39,7 @@ export function refreshLikelihoods(
     const result = new Map<number, number>();
     const stale = new Map<number, Array<{ recordId: number; eventsSeq: number }>>();
     let reused = 0;
-    for (const row of store.scoresForWriteBack(source)) {
+    for (const row of store.eachScoreForWriteBack(source)) {
       const known = stored.get(row.recordId);
       if (
         known !== undefined &&

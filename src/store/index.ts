@@ -154,8 +154,20 @@ export class Store {
   topScores(options: TopScoresOptions): Array<{ record: LeadRecord & { id: number }; score: StoredScore }> {
     return this.#guard(() => this.#scores.topScores(options));
   }
-  scoresForWriteBack(source: string): WriteBackRow[] {
-    return this.#guard(() => this.#scores.scoresForWriteBack(source));
+  /** Every live scored record of `source` with its pulled CRM values; a page of them with `page`. */
+  scoresForWriteBack(source: string, page?: { afterId: number; limit: number }): WriteBackRow[] {
+    return this.#guard(() => this.#scores.scoresForWriteBack(source, page));
+  }
+
+  /** The same, a page at a time, so 100k records never sit in memory together. */
+  *eachScoreForWriteBack(source: string, pageSize = 1000): Generator<WriteBackRow> {
+    let afterId = 0;
+    for (;;) {
+      const rows = this.scoresForWriteBack(source, { afterId, limit: pageSize });
+      if (rows.length === 0) return;
+      yield* rows;
+      afterId = rows[rows.length - 1]!.recordId;
+    }
   }
   history(recordId: number): LedgerEntry[] {
     return this.#guard(() => this.#scores.history(recordId));

@@ -473,15 +473,18 @@ export class Scores {
   }
 
   /** Every live scored record of `source`, in id order, for the write-back to diff against what it last sent. */
-  scoresForWriteBack(source: string): WriteBackRow[] {
+  scoresForWriteBack(
+    source: string,
+    page: { afterId: number; limit: number } = { afterId: 0, limit: -1 },
+  ): WriteBackRow[] {
     const rows = this.#ctx.sql
-      .raw<[string], unknown[]>(
+      .raw<[string, number, number], unknown[]>(
         'SELECT r.external_id, r.properties, s.score, s.fit, s.engagement, s.band, s.stage, s.reasons_text, ' +
           's.ruleset_hash, s.as_of, s.events_seq, s.computed_at, s.changed_at, s.record_id, r.id ' +
           'FROM records AS r JOIN scores AS s ON s.record_id = r.id ' +
-          `WHERE r.source = ? AND ${LIVE} ORDER BY r.id`,
+          `WHERE r.source = ? AND ${LIVE} AND r.id > ? ORDER BY r.id LIMIT ?`,
       )
-      .all(source);
+      .all(source, page.afterId, page.limit);
     return rows.map((row) => ({
       recordId: row[14] as number,
       externalId: row[0] as string,

@@ -163,7 +163,7 @@ export function* pendingWrites(
   settings: WriteBackSettings,
   onHumanOverwrite: (externalId: string, fields: string[]) => void,
 ): Generator<PendingWrite> {
-  for (const row of store.scoresForWriteBack(source)) {
+  for (const row of store.eachScoreForWriteBack(source)) {
     const likelihood =
       settings.fields.likelihood === undefined ? undefined : settings.likelihoods?.get(row.recordId);
     const payload = payloadFor(
