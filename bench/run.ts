@@ -7,45 +7,59 @@ import { renderModelBench, runModelBench } from './model.js';
 
 /** `npm run bench [-- --quick]`: prints the tables and writes bench/results/core.json and hubspot.json (-quick). */
 const quick = process.argv.includes('--quick');
+// `--only core|hubspot|model` runs one part.
+const onlyIndex = process.argv.indexOf('--only');
+const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
+if (only !== undefined && !['core', 'hubspot', 'model'].includes(only)) {
+  process.stderr.write(`--only "${only}" is not one of core, hubspot, model\n`);
+  process.exit(2);
+}
+const runs = (part: string) => only === undefined || only === part;
 const size = quick ? { records: 10_000, eventsPerRecord: 10 } : { records: 100_000, eventsPerRecord: 10 };
-const result = await runCoreBench(size);
-const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
-process.stdout.write(
-  `${renderTable(
-    ['measure', 'value', 'target'],
-    [
-      ['records', result.records, ''],
-      ['events', result.events, ''],
-      ['import (s)', result.importSeconds, ''],
-      ['import events/s', result.importEventsPerSecond, ''],
-      ['full rescore (s)', result.fullRescoreSeconds, `< 5 ${mark(result.targets.fullRescoreUnder5s)}`],
-      ['full rescore records/s', result.fullRescoreRecordsPerSecond, ''],
-      ['full rescore events/s', result.fullRescoreEventsPerSecond, ''],
-      ['second full rescore: scores changed', result.secondFullRescoreChanged, '0 (deterministic)'],
+if (runs('core')) {
+  const result = await runCoreBench(size);
+  const mark = (ok: boolean) => (ok ? 'ok' : 'MISSED');
+  process.stdout.write(
+    `${renderTable(
+      ['measure', 'value', 'target'],
       [
-        `incremental rescore of ${result.incrementalRecords} records (ms)`,
-        result.incrementalMs,
-        `< 100 ${mark(result.targets.incrementalUnder100ms)}`,
+        ['records', result.records, ''],
+        ['events', result.events, ''],
+        ['import (s)', result.importSeconds, ''],
+        ['import events/s', result.importEventsPerSecond, ''],
+        ['full rescore (s)', result.fullRescoreSeconds, `< 5 ${mark(result.targets.fullRescoreUnder5s)}`],
+        ['full rescore records/s', result.fullRescoreRecordsPerSecond, ''],
+        ['full rescore events/s', result.fullRescoreEventsPerSecond, ''],
+        ['second full rescore: scores changed', result.secondFullRescoreChanged, '0 (deterministic)'],
+        [
+          `incremental rescore of ${result.incrementalRecords} records (ms)`,
+          result.incrementalMs,
+          `< 100 ${mark(result.targets.incrementalUnder100ms)}`,
+        ],
+        ['peak RSS (MiB)', result.peakRssMiB, `< 300 ${mark(result.targets.peakRssUnder300MiB)}`],
       ],
-      ['peak RSS (MiB)', result.peakRssMiB, `< 300 ${mark(result.targets.peakRssUnder300MiB)}`],
-    ],
-    ['left', 'right', 'left'],
-  )}\n`,
-);
-const out = join(mkdirResults(), quick ? 'core-quick.json' : 'core.json');
-writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), quick, ...result }, null, 2)}\n`);
-process.stdout.write(`wrote ${out}\n`);
+      ['left', 'right', 'left'],
+    )}\n`,
+  );
+  const out = join(mkdirResults(), quick ? 'core-quick.json' : 'core.json');
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), quick, ...result }, null, 2)}\n`);
+  process.stdout.write(`wrote ${out}\n`);
+}
 
 // The HubSpot benchmark: sandbox, leadscore syncs and the naive SDK user each in a child process (bench/hubspot.ts).
-const hubspot = await runHubSpotBench({ quick });
-process.stdout.write(`\n${renderHubSpotBench(hubspot)}\n`);
-const hubspotOut = join(mkdirResults(), quick ? 'hubspot-quick.json' : 'hubspot.json');
-writeFileSync(hubspotOut, `${JSON.stringify({ at: new Date().toISOString(), ...hubspot }, null, 2)}\n`);
-process.stdout.write(`wrote ${hubspotOut}\n`);
+if (runs('hubspot')) {
+  const hubspot = await runHubSpotBench({ quick });
+  process.stdout.write(`\n${renderHubSpotBench(hubspot)}\n`);
+  const hubspotOut = join(mkdirResults(), quick ? 'hubspot-quick.json' : 'hubspot.json');
+  writeFileSync(hubspotOut, `${JSON.stringify({ at: new Date().toISOString(), ...hubspot }, null, 2)}\n`);
+  process.stdout.write(`wrote ${hubspotOut}\n`);
+}
 
 // Predictive scoring on the real labelled leads in ../shared (bench/model.ts), with the reference beside it.
-const model = await runModelBench({ quick });
-process.stdout.write(`\n${renderModelBench(model)}\n`);
-const modelOut = join(mkdirResults(), quick ? 'model-quick.json' : 'model.json');
-writeFileSync(modelOut, `${JSON.stringify({ at: new Date().toISOString(), ...model }, null, 2)}\n`);
-process.stdout.write(`wrote ${modelOut}\n`);
+if (runs('model')) {
+  const model = await runModelBench({ quick });
+  process.stdout.write(`\n${renderModelBench(model)}\n`);
+  const modelOut = join(mkdirResults(), quick ? 'model-quick.json' : 'model.json');
+  writeFileSync(modelOut, `${JSON.stringify({ at: new Date().toISOString(), ...model }, null, 2)}\n`);
+  process.stdout.write(`wrote ${modelOut}\n`);
+}
