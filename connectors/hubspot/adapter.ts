@@ -11,7 +11,7 @@ import {
 } from '../../src/crm/ports.js';
 import type { AttributeValue, EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
-import { sameCrmValue } from '../../src/sync/writeback.js';
+import { type PlannedChange, planChanges } from '../../src/sync/writeback.js';
 import { HubSpotApiError, type HubSpotClient } from './client.js';
 import {
   DEFAULT_SEARCH_OVERLAP_MS,
@@ -89,13 +89,6 @@ export interface HubSpotConnectorOptions {
   /** Scopes checkScopes() requires; default REQUIRED_SCOPES (+ Enterprise web analytics). */
   requiredScopes?: string[];
   now?: () => number;
-}
-
-export interface PlannedChange {
-  externalId: string;
-  property: string;
-  from: string | null;
-  to: string;
 }
 
 export interface HubSpotConnector {
@@ -915,21 +908,7 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
         map.set(record.externalId, record.properties);
       known = map;
     }
-    const changes: PlannedChange[] = [];
-    for (const write of batch) {
-      const before = known.get(write.externalId) ?? {};
-      for (const [property, value] of Object.entries(toHubSpotProperties(write.values))) {
-        const old = before[property];
-        if (sameCrmValue(old, value)) continue;
-        changes.push({
-          externalId: write.externalId,
-          property,
-          from: old === null || old === undefined ? null : String(old),
-          to: value,
-        });
-      }
-    }
-    return changes;
+    return planChanges(batch, known, toHubSpotProperties);
   }
 
   // https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide
@@ -954,15 +933,3 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
 }
 
 /** Renders a dry-run plan, one line per changed property: `contact 512: leadscore_score 40 -> 55`. */
-export function formatPlan(changes: readonly PlannedChange[]): string {
-  if (changes.length === 0) return 'No HubSpot property would change.';
-  const records = new Set(changes.map((change) => change.externalId)).size;
-  const lines = changes.map(
-    (change) =>
-      `contact ${change.externalId}: ${change.property} ${change.from === null ? '(empty)' : JSON.stringify(change.from)} -> ${change.to === '' ? '(cleared)' : JSON.stringify(change.to)}`,
-  );
-  return [
-    `${changes.length} propert${changes.length === 1 ? 'y' : 'ies'} on ${records} contact${records === 1 ? '' : 's'} would change:`,
-    ...lines,
-  ].join('\n');
-}

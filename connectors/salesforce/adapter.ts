@@ -12,7 +12,7 @@ import {
 } from '../../src/crm/ports.js';
 import type { AttributeValue, EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
-import { sameCrmValue } from '../../src/sync/writeback.js';
+import { type PlannedChange, planChanges } from '../../src/sync/writeback.js';
 import { SalesforceApiError, type SalesforceClient } from './client.js';
 import { idsPerQuery, PAGE_SIZES } from './limits.js';
 import {
@@ -97,13 +97,6 @@ export interface SalesforceConnectorOptions {
   /** More record fields to pull (custom fields for fit rules); ones the org lacks are left out. */
   extraFields?: string[];
   disabledStreams?: SalesforceStreamName[];
-}
-
-export interface PlannedChange {
-  externalId: string;
-  property: string;
-  from: string | null;
-  to: string | number | null;
 }
 
 export interface SalesforceConnector {
@@ -799,23 +792,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
         map.set(record.externalId, record.properties);
       known = map;
     }
-    const changes: PlannedChange[] = [];
-    for (const write of batch) {
-      const before = known.get(write.externalId) ?? {};
-      for (const [property, value] of Object.entries(
-        toSalesforceValues(write.values, writeTypes, apiNames),
-      )) {
-        const old = before[property];
-        if (sameCrmValue(old, value)) continue;
-        changes.push({
-          externalId: write.externalId,
-          property,
-          from: old === null || old === undefined ? null : String(old),
-          to: value,
-        });
-      }
-    }
-    return changes;
+    return planChanges(batch, known, (values) => toSalesforceValues(values, writeTypes, apiNames));
   }
 
   return { reader, writer, checkAccess, planWrites };

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createHubSpotConnector, formatPlan } from '../../connectors/hubspot/adapter.js';
+import { createHubSpotConnector } from '../../connectors/hubspot/adapter.js';
 import { hubSpotClientFromConfig } from '../../connectors/hubspot/client.js';
 import { createSalesforceConnector } from '../../connectors/salesforce/adapter.js';
 import { salesforceClientFromConfig } from '../../connectors/salesforce/client.js';
@@ -10,19 +10,12 @@ import type { CrmReader, CrmWriter, RecordWrite } from '../crm/ports.js';
 import type { AttributeValue } from '../crm/vocabulary.js';
 import { LeadscoreError } from '../errors.js';
 import type { Store } from '../store/index.js';
-import { type WriteBackSettings, writeFieldsFor } from '../sync/writeback.js';
+import { type PlannedChange, type WriteBackSettings, writeFieldsFor } from '../sync/writeback.js';
 
 /**
  * The composition root: the one place that knows which connector serves which CRM. The core (scoring, store,
  * sync) only sees the ports in src/crm/ports.ts; the commands only see ConnectedCrm.
  */
-export interface PlannedChange {
-  externalId: string;
-  property: string;
-  from: string | null;
-  to: string | number | null;
-}
-
 export interface ApiCounts {
   calls: number;
   rateLimited: number;
@@ -34,6 +27,8 @@ export interface ConnectedCrm {
   reader: CrmReader;
   writer: CrmWriter;
   writeBack: WriteBackSettings;
+  /** What a record is called in this CRM, e.g. 'contact'. */
+  noun: string;
   /** The endpoint key of a batch write, to count write calls. */
   writeEndpoint: string;
   counters(): ApiCounts;
@@ -48,13 +43,6 @@ export interface ConnectedCrm {
 
 export function writeBackSettings(config: LoadedConfig): WriteBackSettings {
   return { fields: { ...config.writeBack.fields }, onHumanOverwrite: config.writeBack.onHumanOverwrite };
-}
-
-/** Renders a dry run's changes, one line per property. */
-export function renderPlan(changes: readonly PlannedChange[]): string {
-  return formatPlan(
-    changes.map((change) => ({ ...change, to: change.to === null ? '' : String(change.to) })),
-  );
 }
 
 export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): ConnectedCrm {
@@ -99,6 +87,7 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
       reader: connector.reader,
       writer: connector.writer,
       writeBack,
+      noun: 'contact',
       writeEndpoint: 'POST /crm/v3/objects/contacts/batch/update',
       counters: () => client.counters,
       checkAccess: () => connector.checkScopes(),
@@ -122,6 +111,7 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
     reader: connector.reader,
     writer: connector.writer,
     writeBack,
+    noun: connection.salesforce.object === 'Lead' ? 'lead' : 'contact',
     writeEndpoint: 'PATCH /composite/sobjects',
     counters: () => client.counters,
     checkAccess: async () => ({ granted: [], ...(await connector.checkAccess()) }),

@@ -138,6 +138,54 @@ function samePayload(payload: Record<string, WriteValue>, other: Record<string, 
   return Object.keys(payload).every((field) => sameCrmValue(payload[field], other[field]));
 }
 
+/** One property a write would change, for `sync --dry-run`. */
+export interface PlannedChange {
+  externalId: string;
+  property: string;
+  from: string | null;
+  to: string | number | boolean | null;
+}
+
+/**
+ * What `batch` would change, property by property, against the CRM's `current` values; `toCrmValues` turns a
+ * payload into the CRM's own property names and value forms. Nothing is written.
+ */
+export function planChanges(
+  batch: readonly RecordWrite[],
+  current: ReadonlyMap<string, Readonly<Record<string, unknown>>>,
+  toCrmValues: (values: Record<string, WriteValue>) => Record<string, string | number | boolean | null>,
+): PlannedChange[] {
+  const changes: PlannedChange[] = [];
+  for (const write of batch) {
+    const before = current.get(write.externalId) ?? {};
+    for (const [property, value] of Object.entries(toCrmValues(write.values))) {
+      const old = before[property];
+      if (sameCrmValue(old, value)) continue;
+      changes.push({
+        externalId: write.externalId,
+        property,
+        from: old === null || old === undefined ? null : String(old),
+        to: value,
+      });
+    }
+  }
+  return changes;
+}
+
+/** Renders a dry run's changes, one line per property. */
+export function formatPlan(changes: readonly PlannedChange[], noun = 'record'): string {
+  if (changes.length === 0) return 'No CRM property would change.';
+  const records = new Set(changes.map((change) => change.externalId)).size;
+  const lines = changes.map(
+    (change) =>
+      `${noun} ${change.externalId}: ${change.property} ${change.from === null ? '(empty)' : JSON.stringify(change.from)} -> ${change.to === '' || change.to === null ? '(cleared)' : JSON.stringify(change.to)}`,
+  );
+  return [
+    `${changes.length} propert${changes.length === 1 ? 'y' : 'ies'} on ${records} ${noun}${records === 1 ? '' : 's'} would change:`,
+    ...lines,
+  ].join('\n');
+}
+
 export interface EnqueueStats {
   enqueued: number;
   unchanged: number;

@@ -2,8 +2,8 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { RateLimitedError, type RecordWrite } from '../../../src/crm/ports.js';
 import { LeadscoreError } from '../../../src/errors.js';
-import { writeFieldsFor } from '../../../src/sync/writeback.js';
-import { createHubSpotConnector, formatPlan, type HubSpotConnectorOptions } from '../adapter.js';
+import { formatPlan, writeFieldsFor } from '../../../src/sync/writeback.js';
+import { createHubSpotConnector, type HubSpotConnectorOptions } from '../adapter.js';
 import { HubSpotClient } from '../client.js';
 
 const BASE = 'https://hs.test';
@@ -630,7 +630,7 @@ describe('dry run and scopes', () => {
       { externalId: '1', property: 'leadscore_stage', from: 'MQL', to: 'SQL' },
       { externalId: '1', property: 'leadscore_band', from: null, to: 'A1' },
     ]);
-    expect(formatPlan(changes)).toBe(
+    expect(formatPlan(changes, 'contact')).toBe(
       '2 properties on 1 contact would change:\ncontact 1: leadscore_stage "MQL" -> "SQL"\ncontact 1: leadscore_band (empty) -> "A1"',
     );
   });

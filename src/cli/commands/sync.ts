@@ -6,9 +6,9 @@ import { LeadscoreError } from '../../errors.js';
 import { pullAll } from '../../sync/pull.js';
 import { rescore, resolveAsOf } from '../../sync/rescore.js';
 import { runSync } from '../../sync/run.js';
-import { pendingWrites, writeFieldsFor } from '../../sync/writeback.js';
+import { formatPlan, pendingWrites, writeFieldsFor } from '../../sync/writeback.js';
 import { type GlobalOptions, withContext } from '../context.js';
-import { connectCrm, renderPlan } from '../crm.js';
+import { connectCrm } from '../crm.js';
 import { formatDate, printJson, printLine, renderTable } from '../output.js';
 
 async function sync(options: { full?: boolean; dryRun?: boolean }, global: GlobalOptions): Promise<void> {
@@ -39,7 +39,7 @@ async function sync(options: { full?: boolean; dryRun?: boolean }, global: Globa
         printLine(
           `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
         );
-        printLine(renderPlan(changes));
+        printLine(formatPlan(changes, crm.noun));
       }
       return;
     }
