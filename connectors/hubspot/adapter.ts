@@ -2,16 +2,19 @@ import type { Logger } from 'pino';
 import {
   type CrmReader,
   type CrmWriter,
+  emptyPage,
   type PulledPage,
   type PullStream,
   RateLimitedError,
   type RecordWrite,
   type WriteField,
   type WriteOutcome,
+  type WriteOutcomeBody,
 } from '../../src/crm/ports.js';
 import type { AttributeValue, EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
 import { type PlannedChange, planChanges } from '../../src/sync/writeback.js';
+import { chunk } from '../../src/util/chunk.js';
 import { HubSpotApiError, type HubSpotClient } from './client.js';
 import {
   DEFAULT_SEARCH_OVERLAP_MS,
@@ -135,18 +138,6 @@ const EP = {
   owners: 'GET /crm/v3/owners',
 } as const;
 
-type OutcomeBody = WriteOutcome extends infer O
-  ? O extends WriteOutcome
-    ? Omit<O, 'outboxId'>
-    : never
-  : never;
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 function parseCursor<T extends object>(
   cursor: string | undefined,
   isValid: (value: Record<string, unknown>) => boolean,
@@ -172,10 +163,6 @@ function sdkSearchRequest(request: SearchRequest) {
     sorts: request.sorts as unknown as string[],
     filterGroups: request.filterGroups as never,
   };
-}
-
-function emptyPage(cursor: string, done: boolean): PulledPage {
-  return { records: [], events: [], archived: [], merges: [], cursor, done };
 }
 
 export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpotConnector {
@@ -793,7 +780,7 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
     }
     const entries = [...byId.entries()];
     const outcomes: WriteOutcome[] = [];
-    const answer = (id: string, outcome: OutcomeBody) => {
+    const answer = (id: string, outcome: WriteOutcomeBody) => {
       for (const outboxId of byId.get(id)?.outboxIds ?? [])
         outcomes.push({ outboxId, ...outcome } as WriteOutcome);
     };

@@ -3,16 +3,19 @@ import type { z } from 'zod';
 import {
   type CrmReader,
   type CrmWriter,
+  emptyPage,
   type PulledPage,
   type PullStream,
   RateLimitedError,
   type RecordWrite,
   type WriteField,
   type WriteOutcome,
+  type WriteOutcomeBody,
 } from '../../src/crm/ports.js';
 import type { AttributeValue, EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
 import { type PlannedChange, planChanges } from '../../src/sync/writeback.js';
+import { chunk } from '../../src/util/chunk.js';
 import { SalesforceApiError, type SalesforceClient } from './client.js';
 import { idsPerQuery, PAGE_SIZES } from './limits.js';
 import {
@@ -143,22 +146,6 @@ export function isAfter(stampMs: number, id: string, cursor: StampCursor | undef
   if (!cursor) return true;
   const at = Date.parse(cursor.systemModstamp);
   return stampMs > at || (stampMs === at && id > cursor.lastId);
-}
-
-type OutcomeBody = WriteOutcome extends infer O
-  ? O extends WriteOutcome
-    ? Omit<O, 'outboxId'>
-    : never
-  : never;
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-function emptyPage(cursor: string, done: boolean): PulledPage {
-  return { records: [], events: [], archived: [], merges: [], cursor, done };
 }
 
 /** Per-record SaveResult statusCodes: a skip is final (the record cannot take the write), a validation error will fail again. */
@@ -665,7 +652,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
 
   // --- write ------------------------------------------------------------------------------------------------
 
-  function outcomeOf(result: SaveResult | undefined): OutcomeBody {
+  function outcomeOf(result: SaveResult | undefined): WriteOutcomeBody {
     if (!result)
       return { outcome: 'failed', retryable: true, message: 'Salesforce returned no result for this record' };
     if (result.success) return { outcome: 'written' };

@@ -19,6 +19,11 @@ export interface PulledPage {
   done: boolean;
 }
 
+/** A page with nothing in it, only a cursor (a stream that has caught up, or a step of a walk). */
+export function emptyPage(cursor: string, done: boolean): PulledPage {
+  return { records: [], events: [], archived: [], merges: [], cursor, done };
+}
+
 export interface PullStream {
   /** Stable name, used as the cursor key (e.g. 'contacts', 'email-events'). */
   name: string;
@@ -57,6 +62,13 @@ export type WriteOutcome =
   | { outboxId: number; outcome: 'written' }
   | { outboxId: number; outcome: 'failed'; retryable: boolean; message: string }
   | { outboxId: number; outcome: 'skipped'; message: string };
+
+/** A WriteOutcome before the connector attaches the outbox row it answers. */
+export type WriteOutcomeBody = WriteOutcome extends infer O
+  ? O extends WriteOutcome
+    ? Omit<O, 'outboxId'>
+    : never
+  : never;
 
 export interface CrmWriter {
   /** The outbox target, e.g. 'hubspot'. */

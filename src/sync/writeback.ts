@@ -8,6 +8,7 @@ import {
 } from '../crm/ports.js';
 import { refreshLikelihoods } from '../model/likelihood.js';
 import type { Store } from '../store/index.js';
+import { chunk } from '../util/chunk.js';
 
 /**
  * The one write-back engine: diff -> outbox -> batch -> send -> check every record was answered ->
@@ -311,10 +312,7 @@ export async function drainOutbox(
   for (;;) {
     const due = store.dueWrites(writer.target, now(), writer.maxBatchSize * parallel);
     if (due.length === 0) return stats;
-    const batches: OutboxRow[][] = [];
-    for (let start = 0; start < due.length; start += writer.maxBatchSize) {
-      batches.push(due.slice(start, start + writer.maxBatchSize));
-    }
+    const batches = chunk(due, writer.maxBatchSize);
     const waits = await Promise.all(
       batches.map((rows) =>
         sendBatch(store, writer, rows, { now, maxAttempts, stats, logger: options.logger }),
