@@ -35,26 +35,6 @@ export const RECORD_COLUMNS =
   'source, external_id, email, first_name, last_name, company, industry, title, company_size, country, owner_id, ' +
   'lifecycle_stage, crm_created_at, crm_updated_at, properties, data_quality';
 
-/** A row of RECORD_COLUMNS as `.raw()` returns it. */
-export type RecordTuple = [
-  source: string,
-  externalId: string,
-  email: string | null,
-  firstName: string | null,
-  lastName: string | null,
-  company: string | null,
-  industry: string | null,
-  title: string | null,
-  companySize: number | null,
-  country: string | null,
-  ownerId: string | null,
-  lifecycleStage: string | null,
-  createdAt: number | null,
-  updatedAt: number | null,
-  properties: string,
-  dataQuality: string | null,
-];
-
 /** The stored (column) form of a record's data: what change detection compares. */
 type DataTuple = [
   email: string | null,
@@ -72,6 +52,9 @@ type DataTuple = [
   properties: string,
   dataQuality: string | null,
 ];
+
+/** A row of RECORD_COLUMNS as `.raw()` returns it. */
+export type RecordTuple = [source: string, externalId: string, ...DataTuple];
 
 /** SQLite stores NaN as NULL: normalise first, or such a record would look changed on every sync. */
 function finiteOrNull(value: number | undefined): number | null {
