@@ -80,6 +80,13 @@ export interface LeadRecord {
   dataQuality?: string[];
 }
 
+/**
+ * A property every connector fills from the CRM's deals/opportunities: the earliest close date (epoch ms) of a
+ * won deal (HubSpot) or opportunity (Salesforce) the record is associated with. The model reads it as a
+ * conversion label (src/model/labels.ts); rules may use it like any CRM property.
+ */
+export const WON_DEAL_AT_PROPERTY = 'leadscore_won_deal_at';
+
 /** One engagement event, deduplicated by (source, sourceId). */
 export interface EngagementEvent {
   source: string;
