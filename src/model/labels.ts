@@ -1,9 +1,9 @@
-import type { AttributeValue, LeadRecord } from '../crm/vocabulary.js';
+import { type AttributeValue, type LeadRecord, WON_DEAL_AT_PROPERTY } from '../crm/vocabulary.js';
 
 /**
  * Conversion labels from stored records (pure). A record converted when its CRM says so, and the label's moment
- * (`labelAt`) is the earliest conversion date the CRM recorded: features are built from what was known before
- * it. A record that has not converted is a negative as of the cut-off, once it has been around long enough to
+ * (`labelAt`) is the earliest conversion date the CRM recorded, a won deal's or opportunity's close date
+ * (WON_DEAL_AT_PROPERTY, filled by every connector) included: features are built from what was known before it. A record that has not converted is a negative as of the cut-off, once it has been around long enough to
  * have had the chance (`maturityDays`).
  */
 
@@ -13,19 +13,32 @@ export interface ConversionSource {
   stages: readonly string[];
   /** A property that is true when the record converted. */
   flagProperty?: string;
-  /** Properties holding when the record converted (the earliest valid one is the label's moment). */
+  /**
+   * Properties holding when the record converted (the earliest valid one is the label's moment). One that is set
+   * also means converted, even when its value is not a readable time.
+   */
   dateProperties: readonly string[];
 }
 
 export const CONVERSION_SOURCES: Readonly<Record<string, ConversionSource>> = {
   // https://knowledge.hubspot.com/records/use-lifecycle-stages: `hs_lifecyclestage_<stage>_date` is set when
   // the contact first reaches the stage (the sandbox carries both, connectors/hubspot/BEHAVIOR.md).
+  // WON_DEAL_AT_PROPERTY: the earliest closedate of an associated deal in a closed-won stage.
   hubspot: {
     stages: ['opportunity', 'customer'],
-    dateProperties: ['hs_lifecyclestage_opportunity_date', 'hs_lifecyclestage_customer_date'],
+    dateProperties: [
+      'hs_lifecyclestage_opportunity_date',
+      'hs_lifecyclestage_customer_date',
+      WON_DEAL_AT_PROPERTY,
+    ],
   },
   // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_lead.htm
-  salesforce: { stages: [], flagProperty: 'IsConverted', dateProperties: ['ConvertedDate'] },
+  // WON_DEAL_AT_PROPERTY: the earliest CloseDate of a won opportunity tied to the lead or contact.
+  salesforce: {
+    stages: [],
+    flagProperty: 'IsConverted',
+    dateProperties: ['ConvertedDate', WON_DEAL_AT_PROPERTY],
+  },
 };
 
 /** Sources without a row of their own (file imports) are read like HubSpot, with either CRM's date names. */
@@ -33,10 +46,24 @@ const FALLBACK_SOURCE: ConversionSource = {
   stages: ['opportunity', 'customer'],
   flagProperty: 'IsConverted',
   dateProperties: [
-    ...CONVERSION_SOURCES.hubspot!.dateProperties,
-    ...CONVERSION_SOURCES.salesforce!.dateProperties,
+    ...new Set([
+      ...CONVERSION_SOURCES.hubspot!.dateProperties,
+      ...CONVERSION_SOURCES.salesforce!.dateProperties,
+    ]),
   ],
 };
+
+/** Every property a label is read from: using one as a feature would hand the model its own answer. */
+export function labelProperties(
+  sources: Readonly<Record<string, ConversionSource>> = CONVERSION_SOURCES,
+): Set<string> {
+  const names = new Set<string>();
+  for (const source of [...Object.values(sources), FALLBACK_SOURCE]) {
+    for (const name of source.dateProperties) names.add(name);
+    if (source.flagProperty !== undefined) names.add(source.flagProperty);
+  }
+  return names;
+}
 
 export type LabelExclusion = 'converted-without-date' | 'too-recent' | 'not-yet-created';
 
@@ -67,6 +94,10 @@ export function parseLabelTime(value: AttributeValue | undefined): number | unde
   return Number.isNaN(time) ? undefined : time;
 }
 
+function isSet(value: AttributeValue | undefined): boolean {
+  return value !== undefined && value !== null && value !== false && String(value).trim() !== '';
+}
+
 function isTrue(value: AttributeValue | undefined): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
@@ -82,12 +113,16 @@ export function conversionSourceFor(
 export function labelRecord(record: LeadRecord, options: LabelOptions): RecordLabel {
   const source = conversionSourceFor(record.source, options.sources);
   let earliest: number | undefined;
+  let dated = false;
   for (const name of source.dateProperties) {
-    const time = parseLabelTime(record.properties[name]);
+    const value = record.properties[name];
+    if (isSet(value)) dated = true;
+    const time = parseLabelTime(value);
     if (time !== undefined && (earliest === undefined || time < earliest)) earliest = time;
   }
   const stage = record.lifecycleStage?.trim().toLowerCase();
   const flagged =
+    dated ||
     (stage !== undefined && source.stages.includes(stage)) ||
     (source.flagProperty !== undefined && isTrue(record.properties[source.flagProperty]));
   if (earliest !== undefined && earliest <= options.cutoff) return { kind: 'positive', labelAt: earliest };

@@ -5,7 +5,7 @@ import type { JsonValue, Store } from '../store/index.js';
 import { type CrmFeatureOptions, crmFeatureColumns, leadFeatures } from './crm.js';
 import { figures } from './evaluate.js';
 import type { RawRow } from './features.js';
-import { countLabel, emptyLabelCounts, type LabelCounts, labelRecord } from './labels.js';
+import { countLabel, emptyLabelCounts, type LabelCounts, labelProperties, labelRecord } from './labels.js';
 import { rocAuc } from './metrics.js';
 import { type LeadModel, predictProbabilities, trainLeadModel } from './model.js';
 import { serializeModel } from './serialize.js';
@@ -247,6 +247,14 @@ const round4 = (value: number | null) =>
 export function trainFromStore(store: Store, options: TrainFromStoreOptions): TrainedFromStore {
   const minPositives = options.minPositives ?? 50;
   const seed = options.seed ?? 1;
+  const leaky = (options.properties ?? []).filter((name) => labelProperties().has(name));
+  if (leaky.length > 0) {
+    throw new LeadscoreError(
+      'ERR_MODEL_INPUT',
+      `${leaky.join(', ')} ${leaky.length === 1 ? 'is' : 'are'} where conversions are read from, so as a feature it ` +
+        'would give the model the answer: leave it out of --property. No model was trained.',
+    );
+  }
   const featureOpts: CrmFeatureOptions = {
     properties: [...(options.properties ?? [])],
     windowsDays: [...(options.windowsDays ?? [7, 30, 90])],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LeadRecord } from '../../src/crm/vocabulary.js';
+import { type LeadRecord, WON_DEAL_AT_PROPERTY } from '../../src/crm/vocabulary.js';
 import { labelRecord, parseLabelTime } from '../../src/model/labels.js';
 
 const DAY = 86_400_000;
@@ -94,6 +94,81 @@ describe('labels from stored records', () => {
 
   it('given an open Salesforce lead, when labelled, then it is negative', () => {
     expect(labelRecord(salesforce({ IsConverted: false }), { cutoff: CUTOFF }).kind).toBe('negative');
+  });
+
+  describe('won deals and opportunities (WON_DEAL_AT_PROPERTY, filled by the connectors)', () => {
+    const won = Date.parse('2026-05-20T15:30:00.000Z');
+
+    it.each([
+      ['a HubSpot contact with a closed-won deal (epoch ms)', hubspot({ [WON_DEAL_AT_PROPERTY]: won })],
+      [
+        'a HubSpot contact with a closed-won deal (ISO)',
+        hubspot({ [WON_DEAL_AT_PROPERTY]: new Date(won).toISOString() }),
+      ],
+      [
+        'an unconverted Salesforce lead with a won opportunity',
+        salesforce({ IsConverted: false, [WON_DEAL_AT_PROPERTY]: won }),
+      ],
+      [
+        'a Salesforce contact with a won opportunity (digits)',
+        salesforce({ [WON_DEAL_AT_PROPERTY]: String(won) }),
+      ],
+      ['a file import with a won deal', { ...hubspot({ [WON_DEAL_AT_PROPERTY]: won }), source: 'import' }],
+    ])(
+      'given %s and no other conversion, when labelled, then it is positive as of the close date',
+      (_, record) => {
+        expect(labelRecord(record, { cutoff: CUTOFF })).toEqual({ kind: 'positive', labelAt: won });
+      },
+    );
+
+    it('given a HubSpot customer whose won deal closed before its lifecycle dates, when labelled, then the deal is the moment', () => {
+      const record = hubspot(
+        {
+          hs_lifecyclestage_opportunity_date: '2026-06-01T00:00:00.000Z',
+          hs_lifecyclestage_customer_date: '2026-07-01T00:00:00.000Z',
+          [WON_DEAL_AT_PROPERTY]: won,
+        },
+        { lifecycleStage: 'customer' },
+      );
+      expect(labelRecord(record, { cutoff: CUTOFF })).toEqual({ kind: 'positive', labelAt: won });
+    });
+
+    it('given a converted Salesforce lead whose opportunity was won later, when labelled, then ConvertedDate stays the moment', () => {
+      const record = salesforce({
+        IsConverted: true,
+        ConvertedDate: '2026-04-15',
+        [WON_DEAL_AT_PROPERTY]: won,
+      });
+      expect(labelRecord(record, { cutoff: CUTOFF })).toEqual({
+        kind: 'positive',
+        labelAt: Date.UTC(2026, 3, 15),
+      });
+    });
+
+    it('given a won deal closed after the cut-off, when labelled, then it is not yet known: negative as of the cut-off', () => {
+      const record = hubspot({ [WON_DEAL_AT_PROPERTY]: CUTOFF + DAY });
+      expect(labelRecord(record, { cutoff: CUTOFF })).toEqual({ kind: 'negative', labelAt: CUTOFF });
+    });
+
+    it('given a won-deal value that is not a time, when labelled, then the record is left out rather than called unconverted', () => {
+      for (const record of [
+        hubspot({ [WON_DEAL_AT_PROPERTY]: 'soon' }),
+        salesforce({ [WON_DEAL_AT_PROPERTY]: 'x' }),
+      ]) {
+        expect(labelRecord(record, { cutoff: CUTOFF })).toEqual({
+          kind: 'excluded',
+          reason: 'converted-without-date',
+        });
+      }
+    });
+
+    it('given an empty won-deal value, when labelled, then the lead is an ordinary negative', () => {
+      for (const value of ['', null]) {
+        expect(labelRecord(hubspot({ [WON_DEAL_AT_PROPERTY]: value }), { cutoff: CUTOFF }).kind).toBe(
+          'negative',
+        );
+      }
+    });
   });
 
   it('given CRM time values, when parsed, then ISO, dates and epoch ms are read and the rest is not a time', () => {

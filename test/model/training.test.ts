@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { statusCommand, trainCommand } from '../../src/cli/commands/model.js';
+import { driftLine, statusCommand, trainCommand } from '../../src/cli/commands/model.js';
 import type { EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
 import { leadFeatures } from '../../src/model/crm.js';
@@ -107,6 +107,30 @@ describe('training from the store', () => {
     }
   });
 
+  it('given 49 then 50 dated conversions and the default minimum, when trained, then the first refuses and the second trains', () => {
+    const withConversions = (count: number) => {
+      const keep = new Set([...leads.convertedAt.keys()].slice(0, count));
+      const kept = (id: string) => !leads.convertedAt.has(id) || keep.has(id);
+      const store = openStore(':memory:');
+      store.upsertRecords(
+        leads.records.filter((record) => kept(record.externalId)),
+        NOW,
+      );
+      store.insertEvents(leads.events.filter((event) => kept(event.recordExternalId)));
+      return store;
+    };
+    expect(leads.convertedAt.size).toBeGreaterThan(50);
+    const short = withConversions(49);
+    const enough = withConversions(50);
+    try {
+      expect(() => trainFromStore(short, { now: NOW })).toThrow(/49 conversions .*at least 50 conversions/);
+      expect(trainFromStore(enough, { now: NOW }).positives).toBe(50);
+    } finally {
+      short.close();
+      enough.close();
+    }
+  });
+
   it('given a store file, when trained twice, then both models are versioned and only the newest is active', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'leadscore-model-')), 'store.db');
     const store = storeWith(leads, path);
@@ -130,6 +154,7 @@ describe('training from the store', () => {
       expect(status.active?.id).toBe(second.id);
       // Nothing new since training: no verdict, and no false alarm.
       expect(status.drift).toMatchObject({ auc: null, drifted: false });
+      expect(driftLine(status.drift!)).toMatch(/^Drift: no verdict yet: /);
     } finally {
       store.close();
     }
@@ -175,6 +200,13 @@ describe('training from the store', () => {
       expect(status.drift?.recentPositives).toBeGreaterThanOrEqual(10);
       expect(status.drift?.auc).not.toBeNull();
       expect(status.drift?.drifted).toBe(true);
+      // What `model status` prints: the measured AUC, what it fell below, and what to do.
+      const drift = status.drift!;
+      expect(driftLine(drift)).toBe(
+        `Drift: AUC ${drift.auc!.toFixed(3)} on ${drift.recentRows} outcomes since training (${drift.recentPositives} conversions) ` +
+          `is below ${drift.minAuc.toFixed(3)}: retrain with \`leadscore model train\`.`,
+      );
+      expect(drift.auc!).toBeLessThan(drift.minAuc);
     } finally {
       store.close();
     }
