@@ -4,14 +4,15 @@ import { renderTable } from '../src/cli/output.js';
 import { mkdirResults, runCoreBench } from './core.js';
 import { renderHubSpotBench, runHubSpotBench } from './hubspot.js';
 import { renderModelBench, runModelBench } from './model.js';
+import { renderSalesforceBench, runSalesforceBench } from './salesforce.js';
 
-/** `npm run bench [-- --quick]`: prints the tables and writes bench/results/core.json and hubspot.json (-quick). */
+/** `npm run bench [-- --quick]`: prints the tables and writes bench/results/{core,hubspot,salesforce,model}.json (-quick). */
 const quick = process.argv.includes('--quick');
-// `--only core|hubspot|model` runs one part.
+// `--only core|hubspot|salesforce|model` runs one part.
 const onlyIndex = process.argv.indexOf('--only');
 const only = onlyIndex >= 0 ? process.argv[onlyIndex + 1] : undefined;
-if (only !== undefined && !['core', 'hubspot', 'model'].includes(only)) {
-  process.stderr.write(`--only "${only}" is not one of core, hubspot, model\n`);
+if (only !== undefined && !['core', 'hubspot', 'salesforce', 'model'].includes(only)) {
+  process.stderr.write(`--only "${only}" is not one of core, hubspot, salesforce, model\n`);
   process.exit(2);
 }
 const runs = (part: string) => only === undefined || only === part;
@@ -53,6 +54,18 @@ if (runs('hubspot')) {
   const hubspotOut = join(mkdirResults(), quick ? 'hubspot-quick.json' : 'hubspot.json');
   writeFileSync(hubspotOut, `${JSON.stringify({ at: new Date().toISOString(), ...hubspot }, null, 2)}\n`);
   process.stdout.write(`wrote ${hubspotOut}\n`);
+}
+
+// The Salesforce benchmark: sandbox and each leadscore sync in a child process (bench/salesforce.ts).
+if (runs('salesforce')) {
+  const salesforce = await runSalesforceBench({ quick });
+  process.stdout.write(`\n${renderSalesforceBench(salesforce)}\n`);
+  const salesforceOut = join(mkdirResults(), quick ? 'salesforce-quick.json' : 'salesforce.json');
+  writeFileSync(
+    salesforceOut,
+    `${JSON.stringify({ at: new Date().toISOString(), ...salesforce }, null, 2)}\n`,
+  );
+  process.stdout.write(`wrote ${salesforceOut}\n`);
 }
 
 // Predictive scoring on the real labelled leads in ../shared (bench/model.ts), with the reference beside it.

@@ -27,10 +27,12 @@ import {
   DEFAULT_CAMPAIGN_KINDS,
   EMAIL_MESSAGE_FIELDS,
   EVENT_FIELDS,
+  earliestWonByContact,
   emailMessageToEvents,
   eventToEvents,
   KEY_PREFIX,
   LEAD_FIELDS,
+  OPPORTUNITY_FIELDS,
   optOutEvent,
   parseSfDateTime,
   rowToRecord,
@@ -60,6 +62,8 @@ import {
   eventRowSchema,
   type LeadRow,
   leadRowSchema,
+  type OpportunityRow,
+  opportunityRowSchema,
   parseResponse,
   queryResultSchema,
   type SaveResult,
@@ -80,7 +84,8 @@ export type SalesforceStreamName =
   | 'tasks'
   | 'events'
   | 'campaign-members'
-  | 'email-messages';
+  | 'email-messages'
+  | 'won-opportunities';
 
 export interface SalesforceConnectorOptions {
   client: SalesforceClient;
@@ -315,11 +320,48 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
   /** Engagement cursors are per object: switching Lead <-> Contact must not reuse the other's positions. */
   const singular = object.toLowerCase();
 
-  function toRecordsPage(rows: Array<LeadRow | ContactRow>): Omit<PulledPage, 'cursor' | 'done'> {
+  /** Walks a query to its end (every nextRecordsUrl) and returns all rows. */
+  async function queryAllRows<S extends z.ZodType>(endpoint: string, soql: string, row: S) {
+    const rows: z.output<S>[] = [];
+    let result = await queryPage(endpoint, `/query?q=${encodeURIComponent(soql)}`, row);
+    for (;;) {
+      rows.push(...(result.records as z.output<S>[]));
+      if (result.done || !result.nextRecordsUrl) return rows;
+      result = await queryPage(endpoint, result.nextRecordsUrl, row);
+    }
+  }
+
+  /**
+   * Contacts: the earliest won CloseDate per contact, from `Opportunity WHERE IsWon = true AND ContactId IN (...)`
+   * (BEHAVIOR 27). `contacts` is a semi-join or an id list; leads need none (ConvertedOpportunity.* on their row).
+   */
+  async function contactWonDates(contacts: string): Promise<Map<string, number>> {
+    if (object !== 'Contact') return new Map();
+    const soql = `SELECT ${OPPORTUNITY_FIELDS.join(', ')} FROM Opportunity WHERE IsWon = true AND ContactId IN (${contacts})`;
+    return earliestWonByContact(
+      await queryAllRows('GET /query Opportunity won by contact', soql, opportunityRowSchema),
+    );
+  }
+
+  /** One page of records: a page's contacts span a (SystemModstamp) range, so one semi-join finds their won deals. */
+  async function toRecordsPage(
+    rows: Array<LeadRow | ContactRow>,
+  ): Promise<Omit<PulledPage, 'cursor' | 'done'>> {
     noteConverted(rows);
+    for (const row of rows) deleted.delete(row.Id);
     const events = rows.map(optOutEvent).filter((event): event is EngagementEvent => event !== undefined);
+    let won = new Map<string, number>();
+    if (object === 'Contact' && rows.length > 0) {
+      const stamps = rows.map((row) => parseSfDateTime(row.SystemModstamp) ?? 0);
+      const low = soqlDateTime(Math.min(...stamps));
+      // The literal drops milliseconds: the upper bound is the next whole second, exclusive.
+      const high = soqlDateTime(Math.max(...stamps) + 1000);
+      won = await contactWonDates(
+        `SELECT Id FROM Contact WHERE SystemModstamp >= ${low} AND SystemModstamp < ${high}`,
+      );
+    }
     return {
-      records: rows.map((row) => rowToRecord(object, row, aliases)),
+      records: rows.map((row) => rowToRecord(object, row, aliases, won.get(row.Id))),
       events,
       archived: [],
       merges: [],
@@ -335,6 +377,11 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
   });
 
   /** queryAll IsDeleted = true: plain deletes archive, merge losers (MasterRecordId) fold into the winner (BEHAVIOR 9, 23). */
+  /**
+   * Ids this run saw deleted or merged away: their activities stay queryable (no cascade in the sandbox; archived
+   * in an org), and readRecords would spend a query per page finding nothing for them.
+   */
+  const deleted = new Set<string>();
   const deletesStream = walk({
     name: `${plural}-deleted`,
     sobject: object,
@@ -346,6 +393,7 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
       const merges = new Map<string, string[]>();
       const archived: string[] = [];
       for (const row of rows) {
+        deleted.add(row.Id);
         if (row.MasterRecordId)
           merges.set(row.MasterRecordId, [...(merges.get(row.MasterRecordId) ?? []), row.Id]);
         else archived.push(row.Id);
@@ -468,18 +516,9 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
     },
   });
 
-  const allStreams: Array<[SalesforceStreamName, PullStream]> = [
-    ['records', recordsStream],
-    ['deletes', deletesStream],
-    ['tasks', tasksStream],
-    ['events', eventsStream],
-    ['campaign-members', campaignMembersStream],
-    ['email-messages', emailMessagesStream],
-  ];
-
   /** SOQL `WHERE Id IN (...)`, chunked so the URI stays under 16 KB (BEHAVIOR 26); deleted ids are left out. */
   async function readRecords(externalIds: string[]): Promise<LeadRecord[]> {
-    const ids = [...new Set(externalIds)].filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id));
+    const ids = [...new Set(externalIds)].filter((id) => /^[A-Za-z0-9]{15,18}$/.test(id) && !deleted.has(id));
     if (ids.length === 0) return [];
     const fields = await recordFields();
     const baseBytes =
@@ -488,16 +527,63 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
     const endpoint = `GET /query ${object} by id`;
     for (const part of chunk(ids, idsPerQuery(baseBytes))) {
       const soql = `SELECT ${fields.join(', ')} FROM ${object} WHERE Id IN (${part.map(soqlString).join(', ')})`;
-      let result = await queryPage(endpoint, `/query?q=${encodeURIComponent(soql)}`, recordRow);
-      for (;;) {
-        noteConverted(result.records as Array<LeadRow | ContactRow>);
-        out.push(...result.records.map((row) => rowToRecord(object, row as LeadRow | ContactRow, aliases)));
-        if (result.done || !result.nextRecordsUrl) break;
-        result = await queryPage(endpoint, result.nextRecordsUrl, recordRow);
-      }
+      const rows = (await queryAllRows(endpoint, soql, recordRow)) as Array<LeadRow | ContactRow>;
+      noteConverted(rows);
+      const won = await contactWonDates(part.map(soqlString).join(', '));
+      out.push(...rows.map((row) => rowToRecord(object, row, aliases, won.get(row.Id))));
     }
     return out;
   }
+
+  /**
+   * Won opportunities since the cursor: an opportunity that is won later does not move its lead's or contact's
+   * SystemModstamp, so its records are read again here with the label (BEHAVIOR 27). `IsWon = true` only: a
+   * re-opened deal keeps its label until the record itself changes.
+   * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm
+   */
+  const wonOpportunitiesStream = walk({
+    name: `${singular}-won-opportunities`,
+    sobject: 'Opportunity',
+    fields: OPPORTUNITY_FIELDS,
+    where: object === 'Contact' ? 'IsWon = true AND ContactId != null' : 'IsWon = true',
+    row: opportunityRowSchema,
+    toPage: async (rows: OpportunityRow[]) => {
+      let records: LeadRecord[];
+      if (object === 'Contact') {
+        records = await readRecords(rows.map((row) => row.ContactId).filter((id): id is string => !!id));
+      } else {
+        const fields = await recordFields();
+        const base = encodeURIComponent(
+          `SELECT ${fields.join(', ')} FROM Lead WHERE ConvertedOpportunityId IN ()`,
+        ).length;
+        records = [];
+        for (const part of chunk(
+          rows.map((row) => row.Id),
+          idsPerQuery(base + 200),
+        )) {
+          const soql = `SELECT ${fields.join(', ')} FROM Lead WHERE ConvertedOpportunityId IN (${part.map(soqlString).join(', ')})`;
+          const leads = (await queryAllRows(
+            'GET /query Lead by ConvertedOpportunityId',
+            soql,
+            recordRow,
+          )) as Array<LeadRow | ContactRow>;
+          noteConverted(leads);
+          records.push(...leads.map((row) => rowToRecord(object, row, aliases)));
+        }
+      }
+      return { records, events: [], archived: [], merges: [] };
+    },
+  });
+
+  const allStreams: Array<[SalesforceStreamName, PullStream]> = [
+    ['records', recordsStream],
+    ['deletes', deletesStream],
+    ['won-opportunities', wonOpportunitiesStream],
+    ['tasks', tasksStream],
+    ['events', eventsStream],
+    ['campaign-members', campaignMembersStream],
+    ['email-messages', emailMessagesStream],
+  ];
 
   const reader: CrmReader = {
     source: SALESFORCE_SOURCE,
@@ -738,32 +824,50 @@ export function createSalesforceConnector(options: SalesforceConnectorOptions): 
 
   // --- access and dry run ---------------------------------------------------------------------------------
 
+  /**
+   * What the integration user lacks, each entry naming the object or field and the permission: describe is
+   * trimmed to the user's access (a field without Read is absent, one without Edit is `updateable: false`, an
+   * object without Read is not found), so one describe per object tells all (BEHAVIOR 28).
+   * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/obj_ref_data_access.htm
+   */
   async function checkAccess(): Promise<{ missing: string[] }> {
     const missing: string[] = [];
+    const plain = (fields: readonly string[]) => fields.filter((field) => !field.includes('.'));
     const needs: Array<[string, readonly string[]]> = [
-      [object, (object === 'Lead' ? LEAD_FIELDS : CONTACT_FIELDS).filter((field) => !field.includes('.'))],
+      [object, plain(object === 'Lead' ? LEAD_FIELDS : CONTACT_FIELDS)],
+      ...(object === 'Contact'
+        ? ([['Account', ['Name', 'Industry', 'NumberOfEmployees']]] as Array<[string, readonly string[]]>)
+        : []),
+      ['Opportunity', OPPORTUNITY_FIELDS],
       ['Task', TASK_FIELDS],
       ['Event', EVENT_FIELDS],
-      ['CampaignMember', CAMPAIGN_MEMBER_FIELDS.filter((field) => !field.includes('.'))],
-      ['EmailMessage', EMAIL_MESSAGE_FIELDS.filter((field) => !field.includes('.'))],
+      ['CampaignMember', plain(CAMPAIGN_MEMBER_FIELDS)],
+      ['EmailMessage', plain(EMAIL_MESSAGE_FIELDS)],
     ];
     for (const [sobject, fields] of needs) {
       let result: DescribeResult;
       try {
         result = await describeObject(sobject, sobject === object);
       } catch (error) {
-        if (
-          error instanceof SalesforceApiError &&
-          (error.code === 'ERR_CRM_REQUEST' || error.code === 'ERR_CRM_AUTH')
-        ) {
-          missing.push(`${sobject} (read)`);
+        // An object the user cannot read answers describe with 404 NOT_FOUND, as if it did not exist. An auth
+        // failure (bad or revoked token) is not a missing permission: it propagates with its own message.
+        if (error instanceof SalesforceApiError && error.errorCode === 'NOT_FOUND') {
+          missing.push(`${sobject} (Read: object permission)`);
           continue;
         }
         throw error;
       }
-      const have = new Set(result.fields.map((field) => field.name));
-      for (const field of fields) if (!have.has(field)) missing.push(`${sobject}.${field}`);
-      if (sobject === object && result.updateable === false) missing.push(`${sobject} (edit)`);
+      const byName = new Map(result.fields.map((field) => [field.name.toLowerCase(), field]));
+      for (const field of fields)
+        if (!byName.has(field.toLowerCase()))
+          missing.push(`${sobject}.${field} (Read: field-level security)`);
+      if (sobject !== object) continue;
+      if (result.updateable === false) missing.push(`${sobject} (Edit: object permission)`);
+      // Write fields that do not exist yet are created on the first sync; existing ones must be editable.
+      for (const apiName of apiNames.values()) {
+        if (byName.get(apiName.toLowerCase())?.updateable === false)
+          missing.push(`${sobject}.${apiName} (Edit: field-level security)`);
+      }
     }
     return { missing };
   }

@@ -1,5 +1,11 @@
 import type { WriteField, WriteValue } from '../../src/crm/ports.js';
-import type { AttributeValue, EngagementEvent, EventType, LeadRecord } from '../../src/crm/vocabulary.js';
+import {
+  type AttributeValue,
+  type EngagementEvent,
+  type EventType,
+  type LeadRecord,
+  WON_DEAL_AT_PROPERTY,
+} from '../../src/crm/vocabulary.js';
 import type {
   CampaignMemberRow,
   ContactRow,
@@ -47,6 +53,9 @@ export const LEAD_FIELDS: readonly string[] = [
   'ConvertedAccountId',
   'ConvertedContactId',
   'ConvertedOpportunityId',
+  // The won-deal label rides on the lead's own query through the parent relationship (BEHAVIOR 27).
+  'ConvertedOpportunity.IsWon',
+  'ConvertedOpportunity.CloseDate',
   'LastActivityDate',
   'EmailBouncedDate',
 ];
@@ -75,6 +84,28 @@ export const CONTACT_FIELDS: readonly string[] = [
   'LastActivityDate',
   'EmailBouncedDate',
 ];
+
+/**
+ * Won opportunities: Opportunity.ContactId is the primary contact (API 46.0+, filterable, not updateable);
+ * a lead links through Lead.ConvertedOpportunityId (BEHAVIOR 27).
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm
+ */
+export const OPPORTUNITY_FIELDS = ['Id', 'ContactId', 'CloseDate', 'IsWon', 'SystemModstamp'] as const;
+
+/** Earliest won CloseDate (epoch ms, UTC midnight) per record id, from won Opportunity rows. */
+export function earliestWonByContact(
+  rows: ReadonlyArray<{ ContactId?: string | null; CloseDate?: string | null; IsWon?: boolean | null }>,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const row of rows) {
+    if (row.IsWon === false || !row.ContactId) continue;
+    const at = parseSfDateTime(row.CloseDate);
+    if (at === undefined) continue;
+    const before = out.get(row.ContactId);
+    if (before === undefined || at < before) out.set(row.ContactId, at);
+  }
+  return out;
+}
 
 export const TASK_FIELDS = [
   'Id',
@@ -233,8 +264,19 @@ export function rowToRecord(
   object: SalesforceObject,
   row: LeadRow | ContactRow,
   aliases: ReadonlyMap<string, string> = new Map(),
+  /** Contacts: the earliest won CloseDate found by the connector's Opportunity lookup. */
+  contactWonAt?: number,
 ): LeadRecord {
   const flat = flatten(row as Record<string, unknown>);
+  // Leads: the converted opportunity's IsWon/CloseDate become the one label property, not raw relationship paths.
+  const wonAt =
+    object === 'Lead'
+      ? flat['ConvertedOpportunity.IsWon'] === true
+        ? parseSfDateTime(flat['ConvertedOpportunity.CloseDate'])
+        : undefined
+      : contactWonAt;
+  for (const name of Object.keys(flat)) if (name.startsWith('ConvertedOpportunity.')) delete flat[name];
+  if (flat.ConvertedOpportunity === null) delete flat.ConvertedOpportunity;
   const notes: string[] = [];
   const record: LeadRecord = { source: SALESFORCE_SOURCE, externalId: row.Id, properties: {} };
   const put = <K extends keyof LeadRecord>(key: K, value: LeadRecord[K] | undefined) => {
@@ -275,6 +317,8 @@ export function rowToRecord(
   }
   for (const [alias, apiName] of aliases)
     if (apiName in flat && alias !== apiName) record.properties[alias] = flat[apiName] ?? null;
+  // Every read here knows the whole truth: null clears a stored label (sticky in the pull path, src/sync/echo.ts).
+  record.properties[WON_DEAL_AT_PROPERTY] = wonAt ?? null;
   if (notes.length > 0) record.dataQuality = notes;
   return record;
 }

@@ -112,6 +112,16 @@ export const deletedRowSchema = z.looseObject({
 /** A lead's conversion link, to map a contact's activities back to the lead it came from. */
 export const convertedLeadRowSchema = z.looseObject({ Id: id, ConvertedContactId: str });
 
+/** A won Opportunity: its primary contact and close date (a date, `2026-03-01`). */
+export const opportunityRowSchema = z.looseObject({
+  Id: id,
+  ContactId: str,
+  CloseDate: str,
+  IsWon: bool,
+  SystemModstamp: z.string().min(1),
+});
+export type OpportunityRow = z.output<typeof opportunityRowSchema>;
+
 /** GET /sobjects/{type}/describe: the subset used. */
 export const describeSchema = z.object({
   name: z.string(),

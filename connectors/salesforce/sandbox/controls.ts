@@ -65,6 +65,17 @@ export async function handleControl(
     if (p === 'convert' && method === 'POST')
       return ok(state.convertLead(String(body.leadId), { won: body.won === true }));
     if (p === 'fls' && method === 'POST') return ok({ granted: state.grantFieldAccess(String(body.field)) });
+    if (p === 'permissions' && method === 'POST') {
+      const access = body.access;
+      if (access !== 'none' && access !== 'read' && access !== 'edit')
+        return send(res, 400, { error: 'access must be none, read or edit' });
+      const field = typeof body.field === 'string' ? body.field : undefined;
+      if (!state.setAccess(String(body.object), field, access))
+        return send(res, 404, {
+          error: `no ${field ? `field ${body.object}.${field}` : `object ${body.object}`}`,
+        });
+      return ok();
+    }
     const rec = /^records\/([^/]+)\/([^/]+)$/.exec(p);
     if (rec) {
       if (method === 'PATCH') {

@@ -367,6 +367,7 @@ export function generateOrg(options: GenerateOptions): Org {
   const oContact = i32(P);
   const oCreated = f64(P);
   const oClose = f64(P);
+  const oModstamp = f64(P);
   const oStage = u8(P);
   const oAmount = f64(P);
   const oPerson = i32(P);
@@ -625,12 +626,15 @@ export function generateOrg(options: GenerateOptions): Org {
         for (let t = e.eventStart; t < eWho.length; t++) eWho.put(t, CONTACT | contactRow);
       }
       for (let t = e.cmStart; t < cmLead.length; t++) cmContact.put(t, contactRow);
-      const won = at < anchor - 45 * DAY ? random() < 0.15 + 0.55 * fit : false;
+      const won = at < anchor - 45 * DAY ? random() < 0.3 + 0.6 * fit : false;
       const closed = won || (at < anchor - 45 * DAY && random() < 0.7);
       const opp = oAccount.push(company.at(row));
       oContact.push(contactRow);
       oCreated.push(at);
-      oClose.push(at + (20 + random() * 70) * DAY);
+      const close = at + (20 + random() * 70) * DAY;
+      // A closed deal's CloseDate is when it closed (not in the future), and closing it moved its SystemModstamp.
+      oClose.push(closed ? Math.min(close, anchor - DAY) : close);
+      oModstamp.push(closed ? Math.max(at, Math.min(close, anchor - DAY)) : at);
       oStage.push(closed ? (won ? 6 : 7) : Math.floor(random() * 6));
       oAmount.push(Math.round((5 + random() * 95) * fit * 1000) * 10);
       oPerson.push(row);
@@ -697,6 +701,7 @@ export function generateOrg(options: GenerateOptions): Org {
     cModstamp,
     oCreated,
     oClose,
+    oModstamp,
     tCreated,
     eStart,
     eCreated,
@@ -806,7 +811,7 @@ export function generateOrg(options: GenerateOptions): Org {
   });
 
   add('Opportunity', oAccount.length, {
-    ...sys(oCreated, oCreated, oCreated, (r) => owner.at(oPerson.at(r))),
+    ...sys(oCreated, oModstamp, oModstamp, (r) => owner.at(oPerson.at(r))),
     IsDeleted: () => false,
     AccountId: (r) => makeId('001', oAccount.at(r)),
     ContactId: (r) => makeId('003', oContact.at(r)),

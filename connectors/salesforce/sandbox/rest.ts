@@ -8,9 +8,10 @@ import { formatDateTime, formatValue, parseDateTime } from './format.js';
 import { type Out, parseJson, readBody } from './http.js';
 import { opaque, parseId } from './ids.js';
 import { describe, type FieldDef, SCHEMAS } from './schema.js';
-import { type CompiledQuery, compileQuery, materialize, runQuery } from './soql.js';
+import { type CompiledQuery, compileQuery, materialize, runQuery, type TableLookup } from './soql.js';
 import type { CustomFieldSpec, OrgStore } from './store.js';
 import type { Table, Value } from './table.js';
+import { ownerErrors } from './users.js';
 import { coerceFields, RequestError, type SaveError, validateValues } from './writes.js';
 
 const DAY = 86_400_000;
@@ -42,6 +43,13 @@ export interface RestApi {
 export function createRestApi(ctx: RestContext): RestApi {
   const { store, behaviours, edition, now } = ctx;
   const cursors = new Map<string, Cursor>();
+  // The API user's view: an object without Read permission is not served at all (query, describe, writes).
+  // https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/obj_ref_data_access.htm
+  const permitted = (table: Table | undefined) => (table?.access === 'none' ? undefined : table);
+  const api: TableLookup = {
+    table: (name) => permitted(store.table(name)),
+    tableByPrefix: (prefix) => permitted(store.tableByPrefix(prefix)),
+  };
 
   const methodNotAllowed = (method: string, allowed: string): never => {
     throw new RequestError(
@@ -77,7 +85,7 @@ export function createRestApi(ctx: RestContext): RestApi {
   const runSoql = (req: IncomingMessage, url: URL, version: string, includeDeleted: boolean): Out => {
     const q = url.searchParams.get('q');
     if (q === null) throw new RequestError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const compiled = compileQuery(q, store, now());
+    const compiled = compileQuery(q, api, now());
     const rows = runQuery(compiled, includeDeleted);
     if (compiled.countOnly) return { status: 200, body: { totalSize: rows.length, done: true, records: [] } };
     const cursorId = `01g5g${opaque(Math.random, 13)}`;
@@ -155,7 +163,7 @@ export function createRestApi(ctx: RestContext): RestApi {
         },
       ];
     }
-    return validateValues(table, values);
+    return [...validateValues(table, values), ...ownerErrors(store, table, values)];
   };
 
   const applyValues = (table: Table, row: number, values: Map<FieldDef, Value>) => {
@@ -194,7 +202,7 @@ export function createRestApi(ctx: RestContext): RestApi {
     }
     const prepared = body.records.map((record) => {
       const type = (record.attributes as { type?: string } | undefined)?.type;
-      const table = type ? store.table(type) : undefined;
+      const table = type ? api.table(type) : undefined;
       if (!type || !table)
         throw new RequestError(
           400,
@@ -291,7 +299,7 @@ export function createRestApi(ctx: RestContext): RestApi {
     type: string,
     version: string,
   ): Promise<Out> => {
-    const table = store.table(type);
+    const table = api.table(type);
     if (!table) throw new RequestError(404, 'NOT_FOUND', 'The requested resource does not exist');
     let ids: string[];
     let names: string[];
@@ -355,7 +363,7 @@ export function createRestApi(ctx: RestContext): RestApi {
     const occurrences = new Map<string, number>();
     const prepared = body.records.map((record) => {
       const type = (record.attributes as { type?: string } | undefined)?.type;
-      const table = type ? store.table(type) : undefined;
+      const table = type ? api.table(type) : undefined;
       if (!type || !table)
         throw new RequestError(
           400,
@@ -416,7 +424,22 @@ export function createRestApi(ctx: RestContext): RestApi {
         });
         continue;
       }
-      const errors = [...p.errors, ...writeRecord(p.table, parsed.row, p.values)];
+      // Read without Edit on the object: each record fails (UNVERIFIED code, BEHAVIOR 28).
+      const denied =
+        p.table.access === 'read'
+          ? [
+              {
+                statusCode: 'INSUFFICIENT_ACCESS_OR_READONLY',
+                message: 'insufficient access rights on object id',
+                fields: [],
+              },
+            ]
+          : [];
+      const errors = [
+        ...denied,
+        ...p.errors,
+        ...(denied.length > 0 ? [] : writeRecord(p.table, parsed.row, p.values)),
+      ];
       if (errors.length > 0) {
         anyFailure = true;
         results.push({ id: p.table.id(parsed.row), success: false, errors });
@@ -570,14 +593,18 @@ export function createRestApi(ctx: RestContext): RestApi {
         }
         return { status: 201, body: { id: store.metadataId('01k'), success: true, errors: [] } };
       }
-      const table = store.table(second);
+      const table = api.table(second);
       if (!table) throw new RequestError(404, 'NOT_FOUND', 'The requested resource does not exist');
       if (parts.length === 2) {
         if (method === 'POST') {
           const raw = await readBody(req);
           const record = parseJson(raw) as Record<string, unknown>;
           const { values, errors } = coerceFields(table, record, raw, () => 0, 'request');
-          const all = [...errors, ...validateValues(table, values, 'create')];
+          const all = [
+            ...errors,
+            ...validateValues(table, values, 'create'),
+            ...ownerErrors(store, table, values),
+          ];
           if (all.length > 0) {
             const first = all[0] as SaveError;
             throw new RequestError(400, first.statusCode, first.message, first.fields);
@@ -587,12 +614,12 @@ export function createRestApi(ctx: RestContext): RestApi {
         }
         return {
           status: 200,
-          body: { objectDescribe: describe(table.def, table.fields, version), recentItems: [] },
+          body: { objectDescribe: describe(table.def, table.fields, version, table.access), recentItems: [] },
         };
       }
       if (third === 'describe' && parts.length === 3) {
         if (method !== 'GET') methodNotAllowed(method, 'GET,HEAD');
-        return { status: 200, body: describe(table.def, table.fields, version) };
+        return { status: 200, body: describe(table.def, table.fields, version, table.access) };
       }
       if ((third === 'updated' || third === 'deleted') && parts.length === 3) {
         if (method !== 'GET') methodNotAllowed(method, 'GET,HEAD');

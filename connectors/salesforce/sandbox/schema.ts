@@ -293,6 +293,7 @@ export const SCHEMAS: ObjectDef[] = [
       { referenceTo: ['Account', 'Opportunity', 'Campaign'], relationshipName: 'What' },
     ],
     ['Subject', 'string', 'Subject'],
+    ['Description', 'textarea', 'Comments'],
     ['ActivityDate', 'date', 'Due Date Only'],
     [
       'Status',
@@ -426,17 +427,24 @@ const SOAP_TYPES: Record<FieldType, string> = {
  * Describe result, a subset of DescribeSObjectResult / Field:
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  */
-export function describe(def: ObjectDef, fields: FieldDef[], version: string): Record<string, unknown> {
+export function describe(
+  def: ObjectDef,
+  fields: FieldDef[],
+  version: string,
+  /** The API user's object permission: Read only turns createable/updateable/deletable off. */
+  access: 'read' | 'edit' | 'none' = 'edit',
+): Record<string, unknown> {
   const base = `/services/data/v${version}/sobjects/${def.name}`;
+  const edit = access === 'edit';
   return {
     name: def.name,
     label: def.label,
     labelPlural: def.labelPlural,
     keyPrefix: def.keyPrefix,
     custom: false,
-    createable: true,
-    updateable: true,
-    deletable: true,
+    createable: edit,
+    updateable: edit,
+    deletable: edit,
     queryable: true,
     retrieveable: true,
     searchable: true,

@@ -198,6 +198,7 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
     convertLead: (leadId, opts) => store.convertLead(leadId, opts),
     createCustomField: (spec, visible) => store.createCustomField(spec, visible),
     grantFieldAccess: (fullName) => store.grantFieldAccess(fullName),
+    setAccess: (object, field, access) => store.setAccess(object, field, access),
   };
 
   // https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_api_usage.htm

@@ -61,4 +61,9 @@ export interface SandboxState {
   ): { contactId: string; opportunityId: string; accountId: string };
   createCustomField(spec: CustomFieldSpec, visible: boolean): string;
   grantFieldAccess(fullName: string): boolean;
+  /**
+   * Narrows (or restores) the API user's permission on an object, or with `field` its field-level security:
+   * 'none' hides it, 'read' makes it read-only, 'edit' restores full access (BEHAVIOR 28).
+   */
+  setAccess(object: string, field: string | undefined, access: 'none' | 'read' | 'edit'): boolean;
 }

@@ -126,6 +126,12 @@ export class OrgStore implements TableLookup {
     const { table, row } = this.resolveRecord(type, id);
     const { values: coerced } = coerceFields(table, values, JSON.stringify(values), () => 0, 'request');
     for (const [f, v] of coerced) table.set(row, f.name, v);
+    // IsWon and IsClosed are read-only and follow StageName (the stage's picklist metadata), as in Salesforce.
+    const stage = table.def.name === 'Opportunity' ? values.StageName : undefined;
+    if (typeof stage === 'string') {
+      table.set(row, 'IsWon', stage === 'Closed Won');
+      table.set(row, 'IsClosed', stage === 'Closed Won' || stage === 'Closed Lost');
+    }
     this.touch(table, row);
   }
 
@@ -149,6 +155,20 @@ export class OrgStore implements TableLookup {
     const [object, name] = fullName.split('.');
     const table = object ? this.table(object) : undefined;
     return !!(table && name && table.grantField(name));
+  }
+
+  /**
+   * The integration user's permissions, as an admin sets them on its profile or permission set: an object's
+   * Read/Edit, or one field's field-level security. Returns false for an unknown object or field.
+   */
+  setAccess(object: string, field: string | undefined, access: 'none' | 'read' | 'edit'): boolean {
+    const table = this.table(object);
+    if (!table) return false;
+    if (field === undefined) {
+      table.access = access;
+      return true;
+    }
+    return table.setFieldAccess(field, access);
   }
 
   /** Moves Tasks and Events from one WhoId to another (conversion, merge). */

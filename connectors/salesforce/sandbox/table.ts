@@ -51,6 +51,10 @@ export class Table {
   private visible: Map<string, FieldDef>;
   /** Custom fields that exist but the API user cannot see yet (no FLS). */
   readonly hidden = new Map<string, FieldDef>();
+  /** Custom fields' own definitions, kept while field-level security narrows them. */
+  private readonly originals = new Map<string, FieldDef>();
+  /** Object permission of the API user (Read / Edit, or none: the object is not served). */
+  access: 'none' | 'read' | 'edit' = 'edit';
   private readonly getters = new Map<string, Getter>();
   private readonly overlay = new Map<number, Map<string, Value>>();
   baseRows: number;
@@ -76,6 +80,30 @@ export class Table {
     } else {
       this.hidden.set(def.name.toLowerCase(), def);
     }
+  }
+
+  /**
+   * Field-level security for the API user: 'none' hides the field (describe and query no longer know it),
+   * 'read' keeps it visible but not updateable/createable, 'edit' restores the schema's own flags.
+   * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/obj_ref_data_access.htm
+   */
+  setFieldAccess(name: string, access: 'none' | 'read' | 'edit'): boolean {
+    const lower = name.toLowerCase();
+    const current = this.visible.get(lower) ?? this.hidden.get(lower);
+    if (!current) return false;
+    const original = this.def.fieldMap.get(lower) ?? this.originals.get(lower) ?? current;
+    if (!this.def.fieldMap.has(lower)) this.originals.set(lower, original);
+    this.visible.delete(lower);
+    this.hidden.delete(lower);
+    this.fields = this.fields.filter((f) => f.name.toLowerCase() !== lower);
+    if (access === 'none') {
+      this.hidden.set(lower, original);
+      return true;
+    }
+    const def = access === 'read' ? { ...original, updateable: false, createable: false } : original;
+    this.fields.push(def);
+    this.visible.set(lower, def);
+    return true;
   }
 
   grantField(name: string): boolean {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { WON_DEAL_AT_PROPERTY } from '../../../src/crm/vocabulary.js';
 import {
   campaignMemberToEvent,
   customFieldName,
+  earliestWonByContact,
   emailMessageToEvents,
   eventToEvents,
   optOutEvent,
@@ -265,5 +267,54 @@ describe('who resolution', () => {
     expect(taskToEvent(resolve, row)?.recordExternalId).toBe(LEAD);
     expect(taskToEvent('Lead', row)).toBeUndefined();
     expect(taskToEvent(resolve, { ...row, WhoId: '0035g0000000009AAA' })).toBeUndefined();
+  });
+});
+
+describe('won-deal label', () => {
+  it.each([
+    ['a won converted opportunity', { IsWon: true, CloseDate: '2026-02-03' }, Date.UTC(2026, 1, 3)],
+    ['an open converted opportunity', { IsWon: false, CloseDate: '2026-02-03' }, undefined],
+    ['a won opportunity without a CloseDate', { IsWon: true, CloseDate: null }, undefined],
+  ])(
+    'given a lead with %s, when mapped, then the label is %s and no relationship path is left in properties',
+    (_label, opportunity, expected) => {
+      const record = rowToRecord(
+        'Lead',
+        lead({
+          IsConverted: true,
+          ConvertedOpportunityId: '0065g0000000001AAA',
+          ConvertedOpportunity: opportunity,
+        }),
+      );
+      expect(record.properties[WON_DEAL_AT_PROPERTY]).toBe(expected);
+      expect(Object.keys(record.properties).filter((key) => key.startsWith('ConvertedOpportunity.'))).toEqual(
+        [],
+      );
+      expect(record.properties.ConvertedOpportunityId).toBe('0065g0000000001AAA');
+    },
+  );
+
+  it('given an unconverted lead (ConvertedOpportunity null), when mapped, then its label is null (a stored one is cleared)', () => {
+    const record = rowToRecord('Lead', lead({ ConvertedOpportunity: null }));
+    expect(record.properties[WON_DEAL_AT_PROPERTY]).toBeNull();
+    expect(record.properties).not.toHaveProperty('ConvertedOpportunity');
+  });
+
+  it('given won opportunities for contacts, when folded, then each contact gets its earliest CloseDate and open or unlinked ones are ignored', () => {
+    const won = earliestWonByContact([
+      { ContactId: CONTACT, CloseDate: '2026-05-01', IsWon: true },
+      { ContactId: CONTACT, CloseDate: '2025-11-30', IsWon: true },
+      { ContactId: CONTACT, CloseDate: '2024-01-01', IsWon: false },
+      { ContactId: null, CloseDate: '2024-01-01', IsWon: true },
+      { ContactId: '0035g0000000002AAA', CloseDate: 'soon', IsWon: true },
+    ]);
+    expect([...won]).toEqual([[CONTACT, Date.UTC(2025, 10, 30)]]);
+    const contact = rowToRecord(
+      'Contact',
+      { Id: CONTACT, SystemModstamp: T } as ContactRow,
+      new Map(),
+      won.get(CONTACT),
+    );
+    expect(contact.properties[WON_DEAL_AT_PROPERTY]).toBe(Date.UTC(2025, 10, 30));
   });
 });
