@@ -11,7 +11,6 @@ import {
 } from './errors.js';
 import { EV } from './generator.js';
 import { type Ctx, json, listParam, type Reply, type Route, route } from './http.js';
-import { OWNERS } from './pools.js';
 import { PROPERTY_TYPES, type PropertyDefinition, type PropertyType } from './properties.js';
 import type { RateLimiter } from './ratelimit.js';
 import { runSearch, SearchCache, type SearchRequestBody, type SearchSource } from './search.js';
@@ -615,25 +614,7 @@ export function buildRoutes(d: RouteDeps): Route[] {
       return { status: 204 };
     }),
 
-    // ---------- owners: https://developers.hubspot.com/docs/api-reference/crm-owners-v3/guide ----------
-    route('GET', '/crm/v3/owners', { scopes: ['crm.objects.owners.read'] }, (ctx) => {
-      const email = ctx.query.get('email');
-      const limit = Math.min(500, Number(ctx.query.get('limit') ?? 100) || 100);
-      const after = Number(ctx.query.get('after') ?? 0) || 0;
-      const all = OWNERS.filter((o) => !email || o.email === email).map(ownerObject);
-      const page = all.slice(after, after + limit);
-      const body: Record<string, unknown> = { results: page };
-      if (after + limit < all.length)
-        body.paging = {
-          next: { after: String(after + limit), link: `${ctx.baseUrl}/crm/v3/owners?after=${after + limit}` },
-        };
-      return json(200, body);
-    }),
-    route('GET', '/crm/v3/owners/:ownerId', { scopes: ['crm.objects.owners.read'] }, (ctx) => {
-      const o = OWNERS.find((x) => x.id === ctx.params.ownerId);
-      if (!o) throw httpError(404, 'OBJECT_NOT_FOUND', `Owner ${ctx.params.ownerId} not found`);
-      return json(200, ownerObject(o));
-    }),
+    // Owners: tasks.ts (with archived owners and deactivated users).
   ];
 
   // ---------- meetings and calls: https://developers.hubspot.com/docs/api/crm/meetings ----------
@@ -881,20 +862,4 @@ export function buildRoutes(d: RouteDeps): Route[] {
   }
 
   return routes;
-}
-
-function ownerObject(o: (typeof OWNERS)[number]) {
-  return {
-    id: o.id,
-    email: o.email,
-    type: 'PERSON',
-    firstName: o.firstName,
-    lastName: o.lastName,
-    userId: o.userId,
-    userIdIncludingInactive: o.userId,
-    createdAt: '2024-01-10T09:00:00.000Z',
-    updatedAt: '2024-06-01T09:00:00.000Z',
-    archived: false,
-    teams: [{ id: String(100 + o.team.length), name: o.team, primary: true }],
-  };
 }

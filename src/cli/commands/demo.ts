@@ -10,6 +10,7 @@ import { loadConfig } from '../../config/load.js';
 import { starterConfigText } from '../../config/starter.js';
 import type { EngagementEvent } from '../../crm/vocabulary.js';
 import { LeadscoreError } from '../../errors.js';
+import { resolveHandoffSettings, runHandoff } from '../../handoff/index.js';
 import { createLogger } from '../../logger.js';
 import { writeSyntheticFiles } from '../../sample/synthetic.js';
 import { openStore } from '../../store/index.js';
@@ -342,6 +343,7 @@ async function runCrmDemo(
         `   Pulled ${second.stats.pull.records} changed ${noun} (the write-back itself modified them) and ${second.stats.pull.events} new events; ` +
           `${second.stats.scoring.changed} scores changed; ${second.writes} write calls (nothing to write); ${second.calls} API calls.`,
       );
+      await demoHandoff(store, connectCrm(config, store, logger), config, top.slice(0, 5));
       printLine();
       printLine(
         `Try: npx leadscore --config ${configPath} explain ${top[0]?.record.externalId ?? '1'}   (while this workspace exists)`,
@@ -352,6 +354,47 @@ async function runCrmDemo(
   } finally {
     await sandbox.close();
   }
+}
+
+/**
+ * 4. The hand-off for the top leads: a task for each one's owner in the CRM, made through the same engine a sync
+ * runs. The demo counts their first scores as crossings (a real first import does not: handoff.firstScores).
+ */
+async function demoHandoff(
+  store: ReturnType<typeof openStore>,
+  crm: ReturnType<typeof connectCrm>,
+  config: ReturnType<typeof loadConfig>,
+  top: ReturnType<ReturnType<typeof openStore>['topScores']>,
+): Promise<void> {
+  const stages = [...new Set(top.flatMap(({ score }) => (score.stage ? [score.stage] : [])))];
+  if (stages.length === 0) return;
+  const settings = resolveHandoffSettings(
+    { ...config.handoff, enabled: true, stages, firstScores: 'handoff', webhooks: [] },
+    config.rules.stages,
+    crm.handoffHooks.lifecycle,
+    () => '',
+  );
+  const stats = await runHandoff(store, crm.handoffHooks, settings, {
+    recordIds: new Set(top.map(({ record }) => record.id)),
+  });
+  const tasks = store.handoff.listActions({ kind: 'task', limit: top.length }).reverse();
+  printLine();
+  printLine(
+    `4. Hand-off: ${stats.send.tasks} tasks created in the CRM for the top leads (${stages.join(', ')}), one per crossing:`,
+  );
+  printLine(
+    renderTable(
+      ['record', 'stage', 'owner', 'task', 'subject'],
+      tasks.map((task) => [
+        task.externalId,
+        task.stage,
+        String(task.payload.ownerId ?? '(unassigned)'),
+        task.status === 'done' ? (task.result ?? '') : `${task.status}: ${task.lastError ?? ''}`,
+        String(task.payload.subject ?? ''),
+      ]),
+    ),
+  );
+  printLine('   A rerun makes no second task: see `leadscore handoff` and `leadscore handoff log`.');
 }
 
 export function registerDemoCommand(program: Command): void {
