@@ -12,6 +12,7 @@ import { ruleSetHash } from '../../scoring/hash.js';
 import { openStore } from '../../store/index.js';
 import type { GlobalOptions } from '../context.js';
 import { printJson, printLine } from '../output.js';
+import { initAdminPassword } from './serve.js';
 
 /** The shipped default rules, found from both src/ (tsx) and dist/src/ (built). */
 export function defaultRulesPath(): string {
@@ -27,7 +28,12 @@ export function defaultRulesPath(): string {
   );
 }
 
-function init(options: { dir: string; crm: 'none' | 'hubspot' | 'salesforce'; force?: boolean }): void {
+function init(options: {
+  dir: string;
+  crm: 'none' | 'hubspot' | 'salesforce';
+  force?: boolean;
+  adminPasswordStdin?: boolean;
+}): void {
   const folder = resolve(options.dir);
   mkdirSync(folder, { recursive: true });
   const configPath = join(folder, 'leadscore.yaml');
@@ -44,8 +50,10 @@ function init(options: { dir: string; crm: 'none' | 'hubspot' | 'salesforce'; fo
     configPath,
     starterConfigText({ crm: options.crm, rulesPath: './rules.yaml', databasePath: './leadscore.db' }),
   );
-  loadConfig(configPath); // the starter must be valid as written
+  const written = loadConfig(configPath); // the starter must be valid as written
   printLine(`Wrote ${configPath} and ${rulesPath}.`);
+  if (initAdminPassword(written.database, options.adminPasswordStdin === true))
+    printLine('Set the console admin password (`leadscore serve` starts the console).');
   printLine(
     'Next: `leadscore validate`, then `leadscore import --records FILE --events FILE` and `leadscore score`.',
   );
@@ -114,6 +122,10 @@ export function registerSetupCommands(program: Command): void {
     .option('--dir <folder>', 'where to write them', '.')
     .option('--crm <crm>', 'none, hubspot or salesforce', 'none')
     .option('--force', 'overwrite existing files')
+    .option(
+      '--admin-password-stdin',
+      'read the console admin password from standard input (or set $LEADSCORE_ADMIN_PASSWORD)',
+    )
     .action((options) => {
       if (!['none', 'hubspot', 'salesforce'].includes(options.crm)) {
         throw new LeadscoreError(

@@ -1,0 +1,2 @@
+export * from './backtest.js';
+export { activeRules, storedHistory } from './history.js';
