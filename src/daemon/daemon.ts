@@ -5,7 +5,7 @@ import { openStore, type Store } from '../store/index.js';
 import { Leases, processIdentity } from './lease.js';
 import { DaemonMetrics } from './metrics.js';
 import type { DaemonTiming } from './options.js';
-import { CrmRunner, type DaemonCrm, describeHolder, type JobSpec } from './runner.js';
+import { CrmRunner, type DaemonCrm, describeHolder, type JobSpec, type RetrainOutcome } from './runner.js';
 import { type HealthServer, type Readiness, startHealthServer } from './server.js';
 import { lastFinishedRun } from './status.js';
 
@@ -19,6 +19,8 @@ export interface DaemonOptions {
   wait: boolean;
   /** The composition root: the CRMs this installation syncs with (one today). */
   connect: (store: Store) => DaemonCrm[];
+  /** Trains and activates a model for a CRM (the `retrain` schedule); without it no retrain is scheduled. */
+  retrain?: (store: Store, source: string) => RetrainOutcome;
   now?: () => number;
 }
 
@@ -66,10 +68,14 @@ export function openCheckedStore(path: string): Store {
   }
 }
 
-export function jobsFor(config: LoadedConfig): JobSpec[] {
+/** One CRM's jobs: its entry under `daemon.schedules`, key by key, else the top-level `schedule`. */
+export function jobsFor(config: LoadedConfig, source: string): JobSpec[] {
+  const own = source === 'hubspot' || source === 'salesforce' ? config.daemon.schedules[source] : undefined;
+  const retrain = own?.retrain ?? config.schedule.retrain;
   return [
-    { name: 'incremental', mode: 'incremental', cron: config.schedule.incremental },
-    { name: 'reconcile', mode: 'full', cron: config.schedule.reconcile },
+    { name: 'incremental', mode: 'incremental', cron: own?.incremental ?? config.schedule.incremental },
+    { name: 'reconcile', mode: 'full', cron: own?.reconcile ?? config.schedule.reconcile },
+    ...(retrain !== undefined ? [{ name: 'retrain', mode: 'retrain', cron: retrain } as const] : []),
   ];
 }
 
@@ -82,6 +88,7 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
   let leases: Leases | undefined;
   let server: HealthServer | undefined;
   const runners: CrmRunner[] = [];
+  const retrain = options.retrain;
   const close = async () => {
     await server?.close();
     leases?.close();
@@ -100,7 +107,8 @@ export async function startDaemon(options: DaemonOptions): Promise<RunningDaemon
       runners.push(
         new CrmRunner({
           crm,
-          jobs: jobsFor(config),
+          jobs: jobsFor(config, crm.source).filter((job) => job.mode !== 'retrain' || retrain),
+          ...(retrain ? { retrain: (source: string) => retrain(store, source) } : {}),
           timezone: config.schedule.timezone,
           store,
           leases,

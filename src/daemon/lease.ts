@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
+import { translateSqliteError } from '../store/db.js';
 import { LEASES_SQL } from '../store/migrations/index.js';
 
 /**
@@ -61,23 +62,38 @@ const BUSY_TIMEOUT_MS = 5_000;
 export class Leases {
   readonly #db: Database.Database;
   readonly #now: () => number;
+  readonly #path: string;
 
-  constructor(db: Database.Database, now: () => number = Date.now) {
+  constructor(db: Database.Database, now: () => number = Date.now, path: string = db.name) {
     this.#db = db;
     this.#now = now;
+    this.#path = path;
   }
 
-  /** Opens a connection of its own to the store's file and creates the table when missing. */
-  static open(path: string, now: () => number = Date.now): Leases {
-    const db = new Database(path, { fileMustExist: true });
+  /** SQLite failures (read-only file, full disk, lock held too long) as the store's coded errors. */
+  #coded<T>(work: () => T): T {
     try {
+      return work();
+    } catch (error) {
+      throw translateSqliteError(error, this.#path, false);
+    }
+  }
+
+  /**
+   * Opens a connection of its own to the store's file and creates the table when missing. A read-only file,
+   * a full disk or a locked database fail with the store's coded errors (ERR_STORE_WRITE naming the file).
+   */
+  static open(path: string, now: () => number = Date.now): Leases {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true });
       db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       db.exec(LEASES_SQL);
     } catch (error) {
-      db.close();
-      throw error;
+      db?.close();
+      throw translateSqliteError(error, path, false);
     }
-    return new Leases(db, now);
+    return new Leases(db, now, path);
   }
 
   close(): void {
@@ -89,6 +105,10 @@ export class Leases {
    * admits only those cases, inside BEGIN IMMEDIATE so the holder read before it is the one it replaced.
    */
   tryAcquire(name: string, who: LeaseIdentity, ttlMs: number): AcquireResult {
+    return this.#coded(() => this.#tryAcquire(name, who, ttlMs));
+  }
+
+  #tryAcquire(name: string, who: LeaseIdentity, ttlMs: number): AcquireResult {
     return this.#db
       .transaction((): AcquireResult => {
         const now = this.#now();
@@ -120,15 +140,20 @@ export class Leases {
   /** Extends our lease; false when it is no longer ours (it expired and another process took it). */
   renew(name: string, owner: string, ttlMs: number): boolean {
     const now = this.#now();
-    const { changes } = this.#db
-      .prepare('UPDATE leases SET heartbeat_at = ?, expires_at = ? WHERE name = ? AND owner = ?')
-      .run(now, now + ttlMs, name, owner);
+    const { changes } = this.#coded(() =>
+      this.#db
+        .prepare('UPDATE leases SET heartbeat_at = ?, expires_at = ? WHERE name = ? AND owner = ?')
+        .run(now, now + ttlMs, name, owner),
+    );
     return changes === 1;
   }
 
   /** Gives the lease up at once, so a waiting process need not wait for it to expire. */
   release(name: string, owner: string): boolean {
-    return this.#db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner).changes === 1;
+    return this.#coded(
+      () =>
+        this.#db.prepare('DELETE FROM leases WHERE name = ? AND owner = ?').run(name, owner).changes === 1,
+    );
   }
 
   get(name: string): LeaseHolder | undefined {

@@ -7,11 +7,15 @@ import type { OutboxStatus, Run } from '../store/index.js';
  * counters, the outbox) are read at scrape time.
  */
 
-export type JobName = 'incremental' | 'reconcile';
+export type JobName = 'incremental' | 'reconcile' | 'retrain';
 export type RunOutcome = 'succeeded' | 'failed' | 'interrupted' | 'skipped';
 
 /** The runs table's `kind` for each job (written by runSync). */
-export const RUN_KIND: Readonly<Record<JobName, string>> = { incremental: 'sync', reconcile: 'full-sync' };
+export const RUN_KIND: Readonly<Record<JobName, string>> = {
+  incremental: 'sync',
+  reconcile: 'full-sync',
+  retrain: 'retrain',
+};
 
 export interface ApiCounterSource {
   calls: number;

@@ -2,6 +2,7 @@ import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
 import type { CrmReader, CrmWriter } from '../crm/ports.js';
 import { LeadscoreError } from '../errors.js';
+import type { HandoffStep } from '../handoff/index.js';
 import type { RuleSet } from '../scoring/rules-schema.js';
 import type { Store } from '../store/index.js';
 import { resolveAsOf } from '../sync/rescore.js';
@@ -9,7 +10,7 @@ import { runSync, type SyncStats } from '../sync/run.js';
 import type { WriteBackSettings } from '../sync/writeback.js';
 import { abortableSleep, guardReader, guardStore, guardWriter } from './guard.js';
 import { type LeaseHolder, type LeaseIdentity, type Leases, leaseName } from './lease.js';
-import type { ApiCounterSource, DaemonMetrics, JobName } from './metrics.js';
+import { type ApiCounterSource, type DaemonMetrics, type JobName, RUN_KIND } from './metrics.js';
 import type { DaemonTiming } from './options.js';
 
 /** What the daemon needs of a connected CRM; the composition root (src/cli/crm.ts) provides it. */
@@ -19,14 +20,24 @@ export interface DaemonCrm {
   /** Absent when write-back is disabled. */
   writer?: CrmWriter;
   writeBack?: WriteBackSettings;
+  /** The hand-off after write-back (src/handoff), when enabled. */
+  handoff?: HandoffStep;
   counters: ApiCounterSource;
 }
 
 export interface JobSpec {
   name: JobName;
-  mode: 'incremental' | 'full';
+  mode: 'incremental' | 'full' | 'retrain';
   cron: string;
 }
+
+/** What a scheduled retrain did: a new active model, or a refusal (too little labelled history). */
+export type RetrainOutcome =
+  | { trained: true; modelId: number; rows: number; positives: number; auc: number | null }
+  | { trained: false; reason: string };
+
+/** Trains and activates a model on this CRM's stored history (the composition root supplies it). */
+export type Retrain = (source: string) => RetrainOutcome;
 
 export interface RunnerDeps {
   crm: DaemonCrm;
@@ -42,6 +53,8 @@ export interface RunnerDeps {
   logger: Logger;
   /** Stand by until the lease is free (true), or fail at start with ERR_DAEMON_LEASE_HELD (false). */
   wait: boolean;
+  /** Runs the `retrain` job; absent, a retrain job is not scheduled. */
+  retrain?: Retrain;
   now?: () => number;
 }
 
@@ -268,8 +281,51 @@ export class CrmRunner {
     }
   }
 
+  /**
+   * A retrain: synchronous (training 100,000 rows takes well under the lease's TTL), under this CRM's lease like
+   * its syncs, so it never trains on half-pulled data. A refusal (too few conversions) is not a failure: scoring
+   * stays rule-only or keeps the previous model, and the run says why.
+   */
+  #retrain(job: JobSpec, retrain: Retrain): Promise<void> {
+    const { store, metrics } = this.#deps;
+    const startedAt = this.#now();
+    const log = this.#log.child({ job: job.name });
+    const runId = store.startRun(RUN_KIND.retrain, this.source, startedAt);
+    const current: CurrentRun = {
+      job: job.name,
+      controller: new AbortController(),
+      runId,
+      startedAt,
+      done: Promise.resolve(),
+    };
+    this.#current = current;
+    try {
+      const outcome = retrain(this.source);
+      const at = this.#now();
+      store.finishRun(runId, { status: 'succeeded', stats: outcome, at });
+      metrics.recordRun(this.source, job.name, 'succeeded', at - startedAt, at);
+      if (outcome.trained) log.info({ runId, ...outcome }, `model ${outcome.modelId} trained and activated`);
+      else log.warn({ runId, reason: outcome.reason }, `training refused: ${outcome.reason}`);
+    } catch (error) {
+      const at = this.#now();
+      const code = error instanceof LeadscoreError ? error.code : 'unexpected';
+      store.finishRun(runId, { status: 'failed', error: (error as Error).message, at });
+      metrics.recordError(code);
+      metrics.recordRun(this.source, job.name, 'failed', at - startedAt, at);
+      log.error({ runId, err: error, code }, 'retrain failed');
+    } finally {
+      if (this.#current === current) this.#current = undefined;
+    }
+    return Promise.resolve();
+  }
+
   /** One run. Never throws: a failure is logged, counted and recorded in the runs table by runSync. */
   #execute(job: JobSpec): Promise<void> {
+    if (job.mode === 'retrain') {
+      const retrain = this.#deps.retrain;
+      return retrain ? this.#retrain(job, retrain) : Promise.resolve();
+    }
+    const mode = job.mode;
     const { crm, store, rules, metrics, asOfResolution } = this.#deps;
     const controller = new AbortController();
     const startedAt = this.#now();
@@ -286,8 +342,9 @@ export class CrmRunner {
           ...(crm.writer && crm.writeBack
             ? { writer: guardWriter(crm.writer, signal), writeBack: crm.writeBack }
             : {}),
+          ...(crm.handoff ? { handoff: crm.handoff } : {}),
           rules,
-          mode: job.mode,
+          mode,
           asOf: resolveAsOf(this.#now(), asOfResolution),
           now: this.#now,
           logger: log,

@@ -76,6 +76,6 @@ export function collectStatus(
 
 /** The newest finished run of a CRM's sync jobs, for readiness: a failed one makes the daemon not ready. */
 export function lastFinishedRun(runs: readonly Run[], source: string): Run | undefined {
-  const kinds = new Set(Object.values(RUN_KIND));
+  const kinds = new Set([RUN_KIND.incremental, RUN_KIND.reconcile]);
   return runs.find((run) => run.source === source && kinds.has(run.kind) && run.status !== 'running');
 }

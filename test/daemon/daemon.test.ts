@@ -6,7 +6,7 @@ import { CliProcess, FAST, leases, type RunRow, runs, startDaemon, workspace } f
  * Real daemons in child processes on one database, syncing with the HubSpot sandbox hosted by this process
  * (hence spawn, never spawnSync). Leases use a 2 s TTL and a 250 ms heartbeat.
  */
-describe('leadscore daemon: one daemon runs a CRM schedule at a time', () => {
+describe('leadscore daemon: one daemon runs a CRM schedule at a time', { timeout: 150_000 }, () => {
   let sandbox: HubSpotSandbox;
   const started: CliProcess[] = [];
   const env = () => ({ HUBSPOT_TOKEN: sandbox.token });
@@ -99,7 +99,11 @@ describe('leadscore daemon: one daemon runs a CRM schedule at a time', () => {
     await faults();
     const [left] = leases(ws.database);
     expect(left).toMatchObject({ pid: victim.pid });
-    expect(runs(ws.database).map((row) => row.status)).toEqual(['running']);
+    // On a loaded machine a first run may finish before the kill lands: the victim's last run is the one left.
+    const leftRuns = runs(ws.database);
+    const killed = leftRuns.at(-1) as RunRow;
+    expect(killed.status).toBe('running');
+    expect(leftRuns.slice(0, -1).every((row) => row.status === 'succeeded')).toBe(true);
 
     const takeover = await standby.waitForMessage('took over');
     expect(takeover.previous).toMatchObject({ pid: victim.pid });
@@ -108,11 +112,11 @@ describe('leadscore daemon: one daemon runs a CRM schedule at a time', () => {
     await standby.waitForMessage('run finished');
 
     const rows = runs(ws.database);
-    expect(rows[0]).toMatchObject({
+    expect(rows.find((row) => row.id === killed.id)).toMatchObject({
       status: 'interrupted',
       error: expect.stringContaining('the process stopped'),
     });
-    expect(rows.slice(1).some((row) => row.status === 'succeeded')).toBe(true);
+    expect(rows.filter((row) => row.id > killed.id).some((row) => row.status === 'succeeded')).toBe(true);
     expect(leases(ws.database)).toEqual([expect.objectContaining({ pid: standby.pid })]);
   });
 });

@@ -24,17 +24,32 @@ export interface Workspace {
 export function workspace(
   sandbox: HubSpotSandbox,
   schedule: { incremental: string; reconcile: string },
+  options: { oauth?: boolean; extra?: string } = {},
 ): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'leadscore-daemon-'));
   const config = join(dir, 'leadscore.yaml');
-  writeFileSync(
-    config,
-    starterConfigText({ crm: 'hubspot', rulesPath: rules, databasePath: './leadscore.db' })
-      .replace('tier: professional', `tier: professional\n    basePath: "${sandbox.baseUrl}"`)
-      .replace('incremental: "*/10 * * * *"', `incremental: "${schedule.incremental}"`)
-      .replace('reconcile: "30 2 * * *"', `reconcile: "${schedule.reconcile}"`),
-  );
+  let text = starterConfigText({ crm: 'hubspot', rulesPath: rules, databasePath: './leadscore.db' })
+    .replace('tier: professional', `tier: professional\n    basePath: "${sandbox.baseUrl}"`)
+    .replace('incremental: "*/10 * * * *"', `incremental: "${schedule.incremental}"`)
+    .replace('reconcile: "30 2 * * *"', `reconcile: "${schedule.reconcile}"`);
+  if (options.oauth) {
+    // The secrets come from OAUTH_ENV(sandbox).
+    text = text
+      .replace('auth: privateApp', 'auth: oauth')
+      .replace(
+        'token: { env: HUBSPOT_TOKEN }',
+        `clientId: ${sandbox.oauth.clientId}\n    clientSecret: { env: HUBSPOT_CLIENT_SECRET }\n    refreshToken: { env: HUBSPOT_REFRESH_TOKEN }`,
+      );
+  }
+  writeFileSync(config, text + (options.extra ?? ''));
   return { dir, config, database: join(dir, 'leadscore.db') };
+}
+
+export function oauthEnv(sandbox: HubSpotSandbox): NodeJS.ProcessEnv {
+  return {
+    HUBSPOT_CLIENT_SECRET: sandbox.oauth.clientSecret,
+    HUBSPOT_REFRESH_TOKEN: sandbox.oauth.refreshToken,
+  };
 }
 
 export interface LogLine {
@@ -52,11 +67,24 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: Array<{ test: (line: LogLine) => boolean; resolve: (line: LogLine) => void }> = [];
 
-  constructor(args: string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', main, ...args], {
+  /**
+   * `shell` runs the command through `sh -c` with that prefix, e.g. `ulimit -f 64;` to cap file sizes (a full
+   * disk); `user` runs it as another uid/gid (needs root: root ignores a read-only file mode).
+   */
+  constructor(
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    options: { shell?: string; user?: { uid: number; gid: number } } = {},
+  ) {
+    const command = [process.execPath, '--import', 'tsx', main, ...args];
+    const [file, argv] = options.shell
+      ? ['/bin/sh', ['-c', `${options.shell} exec "$0" "$@"`, ...command]]
+      : [process.execPath, command.slice(1)];
+    this.child = spawn(file as string, argv as string[], {
       cwd: root,
       env: { ...process.env, LEADSCORE_CONFIG: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.user ?? {}),
     });
     let partial = '';
     this.child.stdout?.on('data', (chunk) => {

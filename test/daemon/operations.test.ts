@@ -8,7 +8,7 @@ import { runCliAsync } from '../cli/helpers.js';
 import { type CliProcess, leases, type RunRow, runs, startDaemon, workspace } from './helpers.js';
 
 /** The daemon as operators meet it: health endpoints, metrics, `status`, `backup`, stopping, skipped ticks. */
-describe('leadscore daemon in operation', () => {
+describe('leadscore daemon in operation', { timeout: 150_000 }, () => {
   let sandbox: HubSpotSandbox;
   const started: CliProcess[] = [];
   const env = () => ({ HUBSPOT_TOKEN: sandbox.token });

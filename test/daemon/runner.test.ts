@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CrmReader, PulledPage } from '../../src/crm/ports.js';
 import { Leases, processIdentity } from '../../src/daemon/lease.js';
 import { DaemonMetrics } from '../../src/daemon/metrics.js';
-import { CrmRunner } from '../../src/daemon/runner.js';
+import { CrmRunner, type JobSpec, type Retrain } from '../../src/daemon/runner.js';
 import { createLogger } from '../../src/logger.js';
 import { openStore, type Store } from '../../src/store/index.js';
 import { rules } from '../scoring/helpers.js';
@@ -56,7 +56,11 @@ afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
 
-function setup(crm: ReturnType<typeof gatedCrm>['crm'], reconcile = '* * * * * *') {
+function setup(
+  crm: ReturnType<typeof gatedCrm>['crm'],
+  reconcile = '* * * * * *',
+  retrain?: { retrain: Retrain; jobs: JobSpec[] },
+) {
   const path = join(mkdtempSync(join(tmpdir(), 'leadscore-runner-')), 'leadscore.db');
   const store: Store = openStore(path);
   const leases = Leases.open(path);
@@ -69,10 +73,11 @@ function setup(crm: ReturnType<typeof gatedCrm>['crm'], reconcile = '* * * * * *
   });
   const runner = new CrmRunner({
     crm,
-    jobs: [
+    jobs: retrain?.jobs ?? [
       { name: 'incremental', mode: 'incremental', cron: '* * * * * *' },
       { name: 'reconcile', mode: 'full', cron: reconcile },
     ],
+    ...(retrain ? { retrain: retrain.retrain } : {}),
     timezone: 'UTC',
     store,
     leases,
@@ -124,6 +129,45 @@ describe('a CRM runner in one process', () => {
         ordered[i - 1]?.finishedAt ?? Number.POSITIVE_INFINITY,
       );
     }
+  });
+
+  it('given a retrain schedule, then it trains under the lease between syncs, never alongside one, and a refusal is recorded, not failed', async () => {
+    const fake = gatedCrm();
+    const calls: Array<{ source: string; during: string | undefined }> = [];
+    let runner: CrmRunner | undefined;
+    const retrain: Retrain = (source) => {
+      calls.push({ source, during: runner?.currentRun?.job });
+      return calls.length === 1
+        ? { trained: false, reason: 'only 3 conversions; at least 50 are needed' }
+        : { trained: true, modelId: calls.length, rows: 120, positives: 60, auc: 0.8 };
+    };
+    const jobs: JobSpec[] = [
+      { name: 'incremental', mode: 'incremental', cron: '* * * * * *' },
+      { name: 'retrain', mode: 'retrain', cron: '* * * * * *' },
+    ];
+    const setupResult = setup(fake.crm, undefined, { retrain, jobs });
+    runner = setupResult.runner;
+    const { store, count } = setupResult;
+    runner.start();
+    await until(() => runner?.currentRun?.job === 'incremental', 'the gated sync', 10_000);
+    const before = calls.length;
+    await until(() => count('retrain tick skipped') > 0, 'a retrain tick skipped during the sync', 10_000);
+    expect(calls).toHaveLength(before);
+    fake.open();
+    await until(
+      () => store.listRuns(50).filter((run) => run.kind === 'retrain' && run.status === 'succeeded').length >= 2,
+      'two retrains',
+      15_000,
+    );
+    // The runner's own job is the retrain while it trains: no sync was going at the same time.
+    expect(calls.every((call) => call.source === 'fake' && call.during === 'retrain')).toBe(true);
+    const retrains = store
+      .listRuns(50)
+      .filter((run) => run.kind === 'retrain')
+      .reverse();
+    expect(retrains[0]?.stats).toEqual({ trained: false, reason: 'only 3 conversions; at least 50 are needed' });
+    expect(retrains[1]?.stats).toMatchObject({ trained: true, modelId: 2 });
+    expect(count('training refused: only 3 conversions')).toBe(1);
   });
 
   it('given the lease taken by another process mid-run, then the run stops at its next page as interrupted and the runner stands by', async () => {

@@ -12,38 +12,44 @@ import {
   parseDuration,
   parsePort,
 } from '../../daemon/options.js';
-import { describeHolder } from '../../daemon/runner.js';
+import { describeHolder, type RetrainOutcome } from '../../daemon/runner.js';
 import { collectStatus, type StatusReport } from '../../daemon/status.js';
+import { isLeadscoreError } from '../../errors.js';
 import { createLogger } from '../../logger.js';
+import type { Store } from '../../store/index.js';
 import { type GlobalOptions, withContext } from '../context.js';
 import { connectCrm } from '../crm.js';
 import { formatDate, printJson, printLine, renderTable } from '../output.js';
+import { trainCommand } from './model.js';
 
+/** Unset flags (and their environment variables) take the config's `daemon:` values. */
 interface DaemonFlags {
-  port: string;
-  host: string;
-  leaseTtl: string;
-  heartbeat: string;
-  grace: string;
+  port?: string;
+  host?: string;
+  leaseTtl?: string;
+  heartbeat?: string;
+  grace?: string;
   wait: boolean;
 }
 
 async function daemon(flags: DaemonFlags, global: GlobalOptions): Promise<void> {
-  const timing = checkTiming({
-    leaseTtlMs: parseDuration(flags.leaseTtl, '--lease-ttl'),
-    heartbeatMs: parseDuration(flags.heartbeat, '--heartbeat'),
-    graceMs: parseDuration(flags.grace, '--grace'),
-  });
-  const port = parsePort(flags.port);
   const config = loadConfig(resolveConfigPath(global.config));
+  const settings = config.daemon;
+  const timing = checkTiming({
+    leaseTtlMs: flags.leaseTtl ? parseDuration(flags.leaseTtl, '--lease-ttl') : settings.leaseTtl,
+    heartbeatMs: flags.heartbeat ? parseDuration(flags.heartbeat, '--heartbeat') : settings.heartbeat,
+    graceMs: flags.grace ? parseDuration(flags.grace, '--grace') : settings.grace,
+  });
+  const port = flags.port ? parsePort(flags.port) : settings.metrics.port;
   const logger = createLogger({ level: global.logLevel ?? config.logging.level, base: { pid: process.pid } });
   const running = await startDaemon({
     config,
     logger,
     timing,
     port,
-    host: flags.host,
+    host: flags.host ?? settings.metrics.host,
     wait: flags.wait,
+    retrain: scheduledRetrain,
     connect: (store) => {
       const crm = connectCrm(config, store, logger);
       return [
@@ -51,6 +57,7 @@ async function daemon(flags: DaemonFlags, global: GlobalOptions): Promise<void> 
           source: crm.source,
           reader: crm.reader,
           ...(config.writeBack.enabled ? { writer: crm.writer, writeBack: crm.writeBack } : {}),
+          ...(crm.handoff ? { handoff: crm.handoff } : {}),
           counters: crm.counters(),
         },
       ];
@@ -59,6 +66,26 @@ async function daemon(flags: DaemonFlags, global: GlobalOptions): Promise<void> 
   await runUntilSignal(running, logger);
   // An HTTP request still open to the CRM must not keep a stopped daemon alive.
   setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
+}
+
+/** The daemon's `retrain` job: `leadscore model train --source <crm>` with its defaults. */
+function scheduledRetrain(store: Store, source: string): RetrainOutcome {
+  try {
+    const model = trainCommand(store, { source }, Date.now());
+    const holdout = model.metrics.holdout as { auc?: unknown } | undefined;
+    return {
+      trained: true,
+      modelId: model.id,
+      rows: model.rows,
+      positives: model.positives,
+      auc: typeof holdout?.auc === 'number' ? holdout.auc : null,
+    };
+  } catch (error) {
+    // Too little labelled history is the normal state of a young portal: scoring stays as it is.
+    if (isLeadscoreError(error) && error.code === 'ERR_MODEL_TOO_FEW_LABELS')
+      return { trained: false, reason: error.message };
+    throw error;
+  }
 }
 
 function readLeasesOf(path: string): LeaseHolder[] {
@@ -177,29 +204,34 @@ export function registerDaemonCommands(program: Command): void {
     .command('daemon')
     .description('run the sync schedule from the config until stopped, with /healthz, /readyz and /metrics')
     .addOption(
-      new Option('--port <port>', 'port of the health and metrics server (0: any free port)')
-        .env('LEADSCORE_DAEMON_PORT')
-        .default(String(DEFAULT_PORT)),
+      new Option(
+        '--port <port>',
+        `port of the health and metrics server (0: any free port; default daemon.metrics.port, ${DEFAULT_PORT})`,
+      ).env('LEADSCORE_DAEMON_PORT'),
     )
     .addOption(
-      new Option('--host <address>', 'address the health and metrics server binds to')
-        .env('LEADSCORE_DAEMON_HOST')
-        .default(DEFAULT_HOST),
+      new Option(
+        '--host <address>',
+        `address the health and metrics server binds to (default daemon.metrics.host, ${DEFAULT_HOST})`,
+      ).env('LEADSCORE_DAEMON_HOST'),
     )
     .addOption(
-      new Option('--lease-ttl <duration>', 'a lease not renewed for this long can be taken over')
-        .env('LEADSCORE_LEASE_TTL')
-        .default(`${DEFAULT_TIMING.leaseTtlMs / 1000}s`),
+      new Option(
+        '--lease-ttl <duration>',
+        `a lease not renewed for this long can be taken over (default daemon.leaseTtl, ${DEFAULT_TIMING.leaseTtlMs / 1000}s)`,
+      ).env('LEADSCORE_LEASE_TTL'),
     )
     .addOption(
-      new Option('--heartbeat <duration>', 'how often the lease is renewed (or, standing by, retried)')
-        .env('LEADSCORE_LEASE_HEARTBEAT')
-        .default(`${DEFAULT_TIMING.heartbeatMs / 1000}s`),
+      new Option(
+        '--heartbeat <duration>',
+        `how often the lease is renewed (or, standing by, retried) (default daemon.heartbeat, ${DEFAULT_TIMING.heartbeatMs / 1000}s)`,
+      ).env('LEADSCORE_LEASE_HEARTBEAT'),
     )
     .addOption(
-      new Option('--grace <duration>', 'on SIGTERM, how long the current run gets to reach a safe point')
-        .env('LEADSCORE_SHUTDOWN_GRACE')
-        .default(`${DEFAULT_TIMING.graceMs / 1000}s`),
+      new Option(
+        '--grace <duration>',
+        `on SIGTERM, how long the current run gets to reach a safe point (default daemon.grace, ${DEFAULT_TIMING.graceMs / 1000}s)`,
+      ).env('LEADSCORE_SHUTDOWN_GRACE'),
     )
     .option(
       '--no-wait',
