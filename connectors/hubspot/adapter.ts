@@ -11,11 +11,17 @@ import {
   type WriteOutcome,
   type WriteOutcomeBody,
 } from '../../src/crm/ports.js';
-import type { AttributeValue, EngagementEvent, LeadRecord } from '../../src/crm/vocabulary.js';
+import {
+  type AttributeValue,
+  type EngagementEvent,
+  type LeadRecord,
+  WON_DEAL_AT_PROPERTY,
+} from '../../src/crm/vocabulary.js';
 import { LeadscoreError } from '../../src/errors.js';
 import { type PlannedChange, planChanges } from '../../src/sync/writeback.js';
 import { chunk } from '../../src/util/chunk.js';
 import { HubSpotApiError, type HubSpotClient } from './client.js';
+import { createWonDeals } from './deals.js';
 import {
   DEFAULT_SEARCH_OVERLAP_MS,
   type HubSpotTier,
@@ -72,7 +78,13 @@ import { type SearchPosition, type SearchRequest, SearchWalker } from './search.
  * dry-run plan. Endpoints per stream, and why, are in the comments above each stream.
  */
 
-export type EngagementStreamName = 'email-events' | 'form-submissions' | 'page-views' | 'meetings' | 'calls';
+export type EngagementStreamName =
+  | 'email-events'
+  | 'form-submissions'
+  | 'page-views'
+  | 'meetings'
+  | 'calls'
+  | 'deals';
 
 export interface HubSpotConnectorOptions {
   client: HubSpotClient;
@@ -115,6 +127,7 @@ export const REQUIRED_SCOPES: readonly string[] = [
   'crm.objects.contacts.write',
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
+  'crm.objects.deals.read', // won deals as conversion labels (deals.ts)
   'content', // GET /email/public/v1/events
   'forms', // GET /form-integrations/v1/submissions/forms/{guid}, /marketing/v3/forms
 ];
@@ -247,8 +260,18 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
     return out;
   }
 
-  function contactsPage(objects: CrmObject[], cursor: string, done: boolean): PulledPage {
+  // Won-deal labels (deals.ts): the 'deals' stream runs first; after its full list walk the contacts carry them,
+  // otherwise contact records leave the sticky property out and the store keeps the label (src/sync/echo.ts).
+  const wonDeals = disabled.has('deals')
+    ? undefined
+    : createWonDeals({ client, now, overlapMs, readContacts: (ids) => readRecords(ids) });
+
+  async function contactsPage(objects: CrmObject[], cursor: string, done: boolean): Promise<PulledPage> {
     const records = objects.map(contactToRecord);
+    for (const record of records) {
+      const label = wonDeals?.labelFor(record.externalId);
+      if (label !== undefined) record.properties[WON_DEAL_AT_PROPERTY] = label;
+    }
     for (const record of records) learn(record);
     const merges = objects
       .map((object) => ({ survivor: object.id, merged: mergedIds(object) }))
@@ -637,10 +660,13 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
         ),
       );
       const result = parseResponse(batchResultSchema, raw, EP.batchRead);
+      const objects: CrmObject[] = [];
       for (const object of result.results) {
         if (seen.has(object.id)) continue;
         seen.add(object.id);
-        const record = contactToRecord(object);
+        objects.push(object);
+      }
+      for (const record of objects.map(contactToRecord)) {
         learn(record);
         records.push(record);
       }
@@ -651,7 +677,8 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
   const reader: CrmReader = {
     source: HUBSPOT_SOURCE,
     streams(mode) {
-      const streams: PullStream[] = [contactsStream(mode)];
+      const streams: PullStream[] = wonDeals ? [wonDeals.stream(mode)] : [];
+      streams.push(contactsStream(mode));
       if (mode === 'full') streams.push(archivedStream());
       if (!disabled.has('email-events')) streams.push(emailEventsStream());
       if (!disabled.has('form-submissions')) streams.push(formsStream());

@@ -25,10 +25,10 @@ export const BURST_WINDOW_MS = 10_000;
 export const SEARCH_PER_SECOND = 5;
 export const SEARCH_WINDOW_MS = 1_000;
 /**
- * Share of each limit leadscore uses, so steady state never meets a 429 (other apps share the daily budget).
- * The Pacer's sliding window never exceeds its lane, so the margin only covers skew between our clock and
- * HubSpot's. It floors a rate-bound run's time at 1/margin of the documented bound (bench/hubspot.ts): 0.85 gave
- * 161 per 10 s, >= 1.18x; 0.92 gives 174, >= 1.09x. The search lane stays at floor(5 x margin) = 4 a second.
+ * Share of each limit's rate leadscore uses, so steady state never meets a 429 (other apps share the daily budget).
+ * The Pacer's sliding window never exceeds its lane, so the margin only covers skew and jitter between our clock
+ * and HubSpot's. It floors a rate-bound run's time at 1/margin of the documented bound (bench/hubspot.ts): 0.85
+ * gave >= 1.18x; 0.92 gives >= 1.09x.
  */
 export const SAFETY_MARGIN = 0.92;
 
@@ -40,6 +40,17 @@ export interface LaneOptions {
   margin?: number;
 }
 
+/**
+ * A lane that starts at most `limit` requests in any `windowMs` and averages `margin` of that rate: the cap is
+ * rounded up and the window stretched to match. Cutting the cap instead would floor the search lane's
+ * 5 x 0.92 to 4 a second (0.8 of the limit, >= 1.25x the bound on a search-bound run); shrinking the window
+ * would let more than `limit` start within one real window.
+ */
+export function pacedLane(limit: number, windowMs: number, margin: number, concurrency: number): Lane {
+  const cap = Math.max(1, Math.min(limit, Math.ceil(limit * margin)));
+  return { limit: cap, intervalMs: Math.ceil((windowMs * cap) / (limit * margin)), concurrency };
+}
+
 /** The Pacer lanes for one portal: the 10-second burst lane and the search endpoints' per-second lane. */
 export function lanesFor(tier: HubSpotTier, options: LaneOptions = {}): Record<LaneName, Lane> {
   const margin = options.margin ?? SAFETY_MARGIN;
@@ -47,12 +58,9 @@ export function lanesFor(tier: HubSpotTier, options: LaneOptions = {}): Record<L
   if (options.limitIncrease) burst = LIMIT_INCREASE_BURST_PER_10S;
   if (options.auth === 'oauth') burst = OAUTH_APP_BURST_PER_10S;
   return {
-    standard: { limit: Math.max(1, Math.floor(burst * margin)), intervalMs: BURST_WINDOW_MS, concurrency: 4 },
-    search: {
-      limit: Math.max(1, Math.floor(SEARCH_PER_SECOND * margin)),
-      intervalMs: SEARCH_WINDOW_MS,
-      concurrency: 2,
-    },
+    standard: pacedLane(burst, BURST_WINDOW_MS, margin, 4),
+    // Search is exempt from the ten-secondly bucket (spec: x-hubspot-rate-limit-exemptions): its own lane.
+    search: pacedLane(SEARCH_PER_SECOND, SEARCH_WINDOW_MS, margin, 2),
   };
 }
 

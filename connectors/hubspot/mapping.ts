@@ -70,6 +70,8 @@ export const CONTACT_PROPERTIES: readonly string[] = [
   // never used as features. https://knowledge.hubspot.com/records/use-lifecycle-stages
   'hs_lifecyclestage_opportunity_date',
   'hs_lifecyclestage_customer_date',
+  // "Number of associated deals": above 0, the contact's deals are read for WON_DEAL_AT_PROPERTY (deals.ts).
+  'num_associated_deals',
 ];
 
 export function contactProperties(writeFields: readonly string[], extra: readonly string[] = []): string[] {

@@ -48,7 +48,8 @@ export interface SearchWalkSpec {
   pageSize?: number;
   /**
    * The run's start: once the walk has passed this modified time it ends, so records that keep changing (or
-   * are dated ahead) wait for the next run instead of keeping this one going for ever.
+   * are dated ahead) wait for the next run instead of keeping this one going for ever. A walk that reaches the
+   * end before it ends on this position (the caller steps back its search-lag overlap from there).
    */
   until?: number;
   search: (request: SearchRequest) => Promise<SearchPage>;
@@ -172,7 +173,14 @@ export class SearchWalker {
       }
     }
     const next: SearchPosition = { lastModified, lastId };
-    if (page.results.length === 0 || !hasMore) return { objects, position: next, done: true };
+    if (page.results.length === 0 || !hasMore) {
+      // Nothing more was modified up to now: the next run may start from the walk's start, not from the last
+      // record seen, so its overlap does not read again what this walk read (our own write-back's echo above all).
+      const until = this.spec.until;
+      const position =
+        until !== undefined && until > lastModified ? { lastModified: until, lastId: '' } : next;
+      return { objects, position, done: true };
+    }
     if (this.spec.until !== undefined && lastModified > this.spec.until)
       return { objects, position: next, done: true };
     const allAtOneValue = page.results.every(

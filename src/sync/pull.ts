@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CrmReader, PulledPage } from '../crm/ports.js';
 import type { Store } from '../store/index.js';
+import { type EchoFilter, echoFilter, stickyFilter } from './echo.js';
 
 export interface PullStats {
   pages: number;
@@ -11,10 +12,21 @@ export interface PullStats {
   merged: number;
   /** Events whose record the CRM no longer has: nothing to score them against. */
   orphanEvents: number;
+  /** Records read but not stored: unchanged apart from leadscore's own written fields (echo.ts). */
+  unchanged: number;
 }
 
 function emptyStats(): PullStats {
-  return { pages: 0, records: 0, events: 0, duplicateEvents: 0, archived: 0, merged: 0, orphanEvents: 0 };
+  return {
+    pages: 0,
+    records: 0,
+    events: 0,
+    duplicateEvents: 0,
+    archived: 0,
+    merged: 0,
+    orphanEvents: 0,
+    unchanged: 0,
+  };
 }
 
 /**
@@ -24,10 +36,17 @@ function emptyStats(): PullStats {
 export async function pullAll(
   store: Store,
   reader: CrmReader,
-  options: { mode: 'incremental' | 'full'; now?: () => number; logger?: Logger },
+  options: {
+    mode: 'incremental' | 'full';
+    now?: () => number;
+    logger?: Logger;
+    /** The CRM fields leadscore writes back: their echo neither dirties nor restamps a record (echo.ts). */
+    ownFields?: readonly string[];
+  },
 ): Promise<PullStats> {
   const now = options.now ?? Date.now;
   const stats = emptyStats();
+  const echo = options.ownFields ? echoFilter(store, reader.source, options.ownFields) : undefined;
   for (const stream of reader.streams(options.mode)) {
     // A full sync walks every stream from the start; the cursor it ends on serves the next incremental run.
     const cursor = options.mode === 'full' ? undefined : store.getCursor(reader.source, stream.name)?.value;
@@ -37,7 +56,7 @@ export async function pullAll(
       // Ask for the next page while this one is saved, so the CRM's latency and the store's work overlap; a crash
       // still loses at most the pages not yet saved, and their cursor was never stored.
       if (!page.done) next = prefetch(stream.pull(page.cursor));
-      await savePage(store, reader, stream.name, page, now(), stats);
+      await savePage(store, reader, stream.name, page, now(), stats, echo);
       stats.pages++;
       options.logger?.debug(
         { stream: stream.name, records: page.records.length, events: page.events.length, done: page.done },
@@ -46,6 +65,7 @@ export async function pullAll(
       if (page.done) break;
     }
   }
+  stats.unchanged = echo?.skipped ?? 0;
   return stats;
 }
 
@@ -62,12 +82,18 @@ async function savePage(
   page: PulledPage,
   at: number,
   stats: PullStats,
+  echo: EchoFilter | undefined,
 ): Promise<void> {
   // Events can name a record created after the record stream's last page: read those records first.
   const missing = missingRecords(store, reader.source, page);
   const fetched = missing.length > 0 ? await reader.readRecords(missing) : [];
   store.transaction(() => {
-    if (page.records.length > 0 || fetched.length > 0) store.upsertRecords([...page.records, ...fetched]);
+    const pulled = [...page.records, ...fetched];
+    // Sticky properties a stream leaves out keep their stored value (echo.ts); the echo filter applies it too.
+    const records = echo
+      ? pulled.flatMap((record) => echo.filter(record) ?? [])
+      : pulled.map(stickyFilter(store, reader.source));
+    if (records.length > 0) store.upsertRecords(records);
     const inserted = page.events.length > 0 ? store.insertEvents(page.events) : undefined;
     for (const merge of page.merges) store.mergeRecords(reader.source, merge.survivor, merge.merged);
     if (page.archived.length > 0) store.archiveRecords(reader.source, page.archived, at);

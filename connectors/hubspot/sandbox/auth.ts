@@ -10,6 +10,7 @@ export const DEFAULT_SCOPES = [
   'crm.schemas.contacts.read',
   'crm.schemas.contacts.write',
   'crm.objects.owners.read',
+  'crm.objects.deals.read',
   'content',
   'forms',
   'communication_preferences.read',

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { AuthState, type OAuthCredentials } from './auth.js';
 import { resolveBehaviours, type SandboxBehaviours, type Tier } from './behaviours.js';
 import { controlRoutes, type Fault } from './controls.js';
+import { DealStore, dealControlRoutes, dealRoutes } from './deals.js';
 import { Engagement } from './engagement.js';
 import { correlationId, errorBody, httpError, SandboxHttpError } from './errors.js';
 import { generateDataset } from './generator.js';
@@ -10,6 +11,7 @@ import { type Ctx, json, type Reply, type Route, route } from './http.js';
 import { RateLimiter } from './ratelimit.js';
 import { type BatchFailureInjection, buildRoutes } from './routes.js';
 import { ContactStore } from './store.js';
+import { HandoffObjects, handoffRoutes } from './tasks.js';
 
 export interface HubSpotSandboxOptions {
   port?: number;
@@ -59,11 +61,14 @@ export class RequestLog {
 export interface SandboxState {
   store: ContactStore;
   engagement: Engagement;
+  deals: DealStore;
   auth: AuthState;
   limiter: RateLimiter;
   behaviours: SandboxBehaviours;
   faults: Fault[];
   batchFailures: BatchFailureInjection;
+  /** Owners (archived, deactivated) and tasks, for the hand-off (tasks.ts). */
+  handoff: HandoffObjects;
   /** Added to the injected clock by POST /__sandbox/clock. */
   clockOffsetMs: number;
   now: () => number;
@@ -104,11 +109,13 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   Object.assign(state, {
     store,
     engagement: new Engagement(store, behaviours, now, PORTAL_ID),
+    deals: new DealStore(store, now, seed),
     auth: new AuthState(seed, PORTAL_ID, now, behaviours),
     limiter: new RateLimiter(tier, behaviours),
     behaviours,
     faults: [],
     batchFailures: { ids: new Set<string>(), category: 'OBJECT_NOT_FOUND', message: 'Injected failure' },
+    handoff: new HandoffObjects(now),
     clockOffsetMs: 0,
     now,
     portalId: PORTAL_ID,
@@ -119,6 +126,8 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
   const log = new RequestLog(behaviours.requestLogMax);
   const apiRoutes = [
     ...oauthRoutes(state),
+    ...handoffRoutes({ store, objects: state.handoff, b: behaviours, now }),
+    ...dealRoutes({ deals: state.deals, store, b: behaviours, now }),
     ...buildRoutes({
       store,
       engagement: state.engagement,
@@ -131,7 +140,7 @@ export async function startHubSpotSandbox(options: HubSpotSandboxOptions = {}): 
       batchFailures: state.batchFailures,
     }),
   ];
-  const controls = controlRoutes(state, log);
+  const controls = [...dealControlRoutes(state.deals, store), ...controlRoutes(state, log)];
 
   const server = createServer((req, res) => {
     handle(req, res, state, apiRoutes, controls, log, baseUrlOf()).catch((err: unknown) => {

@@ -109,6 +109,8 @@ export class ContactStore {
   readonly extraEvents = new Map<number, number[]>();
   private rollups = new Map<number, Rollup>();
   private rollupsAt = 0;
+  /** Deals associated with a row (set by DealStore, deals.ts): the `num_associated_deals` rollup. */
+  dealCount: ((row: number) => number) | undefined;
   private emailIndex: Map<string, number> | undefined;
   private nextId: number;
   /** Bumped on every change; lets indexes invalidate. */
@@ -365,6 +367,8 @@ export class ContactStore {
         return num(this.rollup(row).salesActivities);
       case 'notes_last_contacted':
         return date(this.rollup(row).lastContacted);
+      case 'num_associated_deals':
+        return this.dealCount ? num(this.dealCount(row)) : undefined;
       default:
         return undefined;
     }

@@ -114,11 +114,8 @@ describe('contacts stream', () => {
     });
     expect(sent?.after).toBeUndefined();
     expect(page.done).toBe(true);
-    expect(JSON.parse(page.cursor)).toEqual({
-      mode: 'search',
-      lastModified: Date.parse('2026-11-25T11:30:00.000Z'),
-      lastId: '5',
-    });
+    // The walk reached the end: the next run starts from this run's start (less the overlap), not from contact 5.
+    expect(JSON.parse(page.cursor)).toEqual({ mode: 'search', lastModified: NOW, lastId: '' });
   });
 
   it('given a cursor that does not parse, when an incremental sync starts, then it falls back to a full list walk', async () => {
@@ -352,7 +349,7 @@ describe('engagement streams', () => {
       setup()
         .connector.reader.streams('incremental')
         .map((s) => s.name),
-    ).toEqual(['contacts', 'email-events', 'form-submissions', 'meetings', 'calls']);
+    ).toEqual(['deals', 'contacts', 'email-events', 'form-submissions', 'meetings', 'calls']);
     expect(
       setup({ tier: 'enterprise' })
         .connector.reader.streams('full')
@@ -663,6 +660,11 @@ describe('dry run and scopes', () => {
         scopes: ['crm.objects.contacts.read', 'crm.objects.contacts.write', 'content'],
       });
     const result = await connector.checkScopes();
-    expect(result.missing).toEqual(['crm.schemas.contacts.read', 'crm.schemas.contacts.write', 'forms']);
+    expect(result.missing).toEqual([
+      'crm.schemas.contacts.read',
+      'crm.schemas.contacts.write',
+      'crm.objects.deals.read',
+      'forms',
+    ]);
   });
 });

@@ -120,16 +120,27 @@ describe('classify', () => {
 
 describe('lanesFor', () => {
   it.each([
-    ['starter', 'privateApp', 92],
-    ['professional', 'privateApp', 174],
-    ['enterprise', 'privateApp', 174],
-    ['enterprise', 'oauth', 101],
+    ['starter', 'privateApp', 100],
+    ['professional', 'privateApp', 190],
+    ['enterprise', 'privateApp', 190],
+    ['enterprise', 'oauth', 110],
   ] as const)(
-    'given %s with %s, when laned, then %d per 10 s (92%% of the burst) and 4 searches a second',
-    (tier, auth, limit) => {
+    'given %s with %s, when laned, then each lane runs at 92%% of its documented rate (burst %d per 10 s, search 5 a second) and never above it in one window',
+    (tier, auth, burst) => {
       const lanes = lanesFor(tier, { auth });
-      expect(lanes.standard).toMatchObject({ limit, intervalMs: 10_000 });
-      expect(lanes.search).toMatchObject({ limit: 4, intervalMs: 1_000 });
+      for (const [lane, limit, windowMs] of [
+        [lanes.standard, burst, 10_000],
+        [lanes.search, 5, 1_000],
+      ] as const) {
+        expect(lane.limit).toBeLessThanOrEqual(limit);
+        expect(lane.intervalMs).toBeGreaterThanOrEqual(windowMs);
+        const perSecond = lane.limit / (lane.intervalMs / 1000);
+        expect(perSecond / (limit / (windowMs / 1000))).toBeCloseTo(0.92, 2);
+      }
     },
   );
+
+  it('given the search lane, when laned, then it is not floored to 4 a second', () => {
+    expect(lanesFor('professional').search).toMatchObject({ limit: 5, intervalMs: 1087 });
+  });
 });

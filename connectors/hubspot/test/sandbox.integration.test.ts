@@ -62,7 +62,8 @@ function connect(
     tier: 'professional',
     writeFields: writeFieldsFor(FIELDS),
     searchOverlapMs: 0,
-    disabledStreams: ['meetings', 'calls'],
+    // Deals have their own suite (deals.integration.test.ts).
+    disabledStreams: ['meetings', 'calls', 'deals'],
     ...overrides,
   });
   return { client, connector };
@@ -263,6 +264,12 @@ describe('HubSpot connector against the sandbox', () => {
       asOf,
     });
     expect(second.fieldsCreated).toEqual([]);
+    // Our writes bumped every contact's lastmodifieddate (BEHAVIOR 38): the search returns them all, but none
+    // is stored again or rescored, and none counts as a human overwrite.
+    expect(second.pull.records).toBe(CONTACTS);
+    expect(second.pull.unchanged).toBe(CONTACTS);
+    expect(second.scoring.records).toBe(0);
+    expect(second.enqueue?.humanOverwrites).toBe(0);
     expect(second.enqueue?.enqueued).toBe(0);
     expect(writeCalls()).toBe(Math.ceil(CONTACTS / 100));
   });

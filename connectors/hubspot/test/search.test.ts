@@ -107,6 +107,15 @@ describe('SearchWalker', () => {
     expect(position.lastModified).toBe(135);
   });
 
+  it('given a walk that reaches the end before its start time, when done, then it ends on the start time', async () => {
+    // Records last modified at 40 and 50 (our own write-back, say), the run started at 90: the next run's overlap
+    // steps back from 90, not from 50, so it does not read the same records again.
+    const { walker } = scripted([pageOf([obj(1, 40), obj(2, 50)])], 90);
+    const { ids, position } = await walkAll(walker, { lastModified: 0, lastId: '' });
+    expect(ids).toEqual(['1', '2']);
+    expect(position).toEqual({ lastModified: 90, lastId: '' });
+  });
+
   it('given an empty page with a cursor, when walking, then it stops instead of looping', async () => {
     const { walker } = scripted([pageOf([], '200')]);
     const page = await walker.next({ lastModified: 5, lastId: '' });
@@ -194,6 +203,7 @@ describe('contacts stream, incremental, over HTTP', () => {
       id: 1000 + i,
       lm: 1_700_000_000_000 + Math.floor(i / 7) * 1000,
     }));
+    const RUN_START = rows.at(-1)!.lm + 60_000;
     const log: Array<{ after: number; status: number }> = [];
     nock(BASE).post('/crm/v3/objects/contacts/search').times(200).reply(emulateSearch(rows, log));
     const client = new HubSpotClient({
@@ -207,7 +217,8 @@ describe('contacts stream, incremental, over HTTP', () => {
       tier: 'starter',
       writeFields: [],
       searchOverlapMs: 0,
-      disabledStreams: ['email-events', 'form-submissions', 'meetings', 'calls'],
+      disabledStreams: ['deals', 'email-events', 'form-submissions', 'meetings', 'calls'],
+      now: () => RUN_START,
     });
     const [stream] = connector.reader.streams('incremental');
     let cursor: string | undefined = JSON.stringify({
@@ -225,9 +236,7 @@ describe('contacts stream, incremental, over HTTP', () => {
     expect(seen).toHaveLength(rows.length);
     expect(new Set(seen).size).toBe(rows.length);
     expect(log.every((entry) => entry.status === 200 && entry.after < CAP)).toBe(true);
-    expect(JSON.parse(cursor ?? '{}')).toMatchObject({
-      lastModified: rows.at(-1)!.lm,
-      lastId: String(rows.at(-1)!.id),
-    });
+    // Every row was read: the cursor moves on to the run's start, past the last row.
+    expect(JSON.parse(cursor ?? '{}')).toMatchObject({ lastModified: RUN_START, lastId: '' });
   });
 });

@@ -273,8 +273,8 @@ describe('who resolution', () => {
 describe('won-deal label', () => {
   it.each([
     ['a won converted opportunity', { IsWon: true, CloseDate: '2026-02-03' }, Date.UTC(2026, 1, 3)],
-    ['an open converted opportunity', { IsWon: false, CloseDate: '2026-02-03' }, undefined],
-    ['a won opportunity without a CloseDate', { IsWon: true, CloseDate: null }, undefined],
+    ['an open converted opportunity', { IsWon: false, CloseDate: '2026-02-03' }, null],
+    ['a won opportunity without a CloseDate', { IsWon: true, CloseDate: null }, null],
   ])(
     'given a lead with %s, when mapped, then the label is %s and no relationship path is left in properties',
     (_label, opportunity, expected) => {
