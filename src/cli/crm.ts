@@ -1,14 +1,17 @@
 import type { Logger } from 'pino';
 import { createHubSpotConnector } from '../../connectors/hubspot/adapter.js';
 import { hubSpotClientFromConfig } from '../../connectors/hubspot/client.js';
+import { createHubSpotHandoff } from '../../connectors/hubspot/handoff.js';
 import { createSalesforceConnector } from '../../connectors/salesforce/adapter.js';
 import { salesforceClientFromConfig } from '../../connectors/salesforce/client.js';
+import { createSalesforceHandoff } from '../../connectors/salesforce/handoff.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { SecretRef } from '../config/schema.js';
 import { readMasterKey, resolveSecret } from '../config/secrets.js';
 import type { CrmReader, CrmWriter, RecordWrite } from '../crm/ports.js';
 import type { AttributeValue } from '../crm/vocabulary.js';
 import { LeadscoreError } from '../errors.js';
+import { type HandoffHooks, type HandoffStep, resolveHandoffSettings } from '../handoff/index.js';
 import type { Store } from '../store/index.js';
 import { type PlannedChange, type WriteBackSettings, writeFieldsFor } from '../sync/writeback.js';
 
@@ -32,6 +35,10 @@ export interface ConnectedCrm {
   /** The endpoint key of a batch write, to count write calls. */
   writeEndpoint: string;
   counters(): ApiCounts;
+  /** The hand-off hooks and settings (src/handoff), when handoff.enabled. */
+  handoff?: HandoffStep;
+  /** This CRM's hand-off hooks, enabled or not (the demo runs a hand-off of its own). */
+  handoffHooks: HandoffHooks;
   /** What the credentials cannot do (missing scopes or permissions); empty when all is well. */
   checkAccess(): Promise<{ granted: string[]; missing: string[] }>;
   /** For --dry-run: the changes the writes would make, from `current` (the pulled CRM values). */
@@ -41,8 +48,48 @@ export interface ConnectedCrm {
   ): Promise<PlannedChange[]>;
 }
 
+/**
+ * The writer with its crash check: writes a crashed run may have applied are read back from the CRM (one read
+ * per batch) and those it already holds are not written again.
+ */
+export function withCrashCheck(
+  writer: CrmWriter,
+  plan: (batch: RecordWrite[]) => Promise<PlannedChange[]>,
+): CrmWriter {
+  return {
+    target: writer.target,
+    maxBatchSize: writer.maxBatchSize,
+    ensureFields: (fields) => writer.ensureFields(fields),
+    write: (batch) => writer.write(batch),
+    async alreadyApplied(batch) {
+      const changing = new Set((await plan(batch)).map((change) => change.externalId));
+      return batch.filter((write) => !changing.has(write.externalId)).map((write) => write.outboxId);
+    },
+  };
+}
+
 export function writeBackSettings(config: LoadedConfig): WriteBackSettings {
-  return { fields: { ...config.writeBack.fields }, onHumanOverwrite: config.writeBack.onHumanOverwrite };
+  const { into, ...blend } = config.model.blend;
+  return {
+    fields: { ...config.writeBack.fields },
+    onHumanOverwrite: config.writeBack.onHumanOverwrite,
+    ...(into === 'band' ? { blend: { ...blend, maxLength: config.rules.reasons.maxLength } } : {}),
+  };
+}
+
+/** The hand-off step for a sync run when the config enables it; settings checked against the rules here. */
+function handoffStep(
+  config: LoadedConfig,
+  hooks: HandoffHooks,
+  secret: (ref: SecretRef) => string,
+): { handoff?: HandoffStep } {
+  if (!config.handoff.enabled) return {};
+  return {
+    handoff: {
+      hooks,
+      settings: resolveHandoffSettings(config.handoff, config.rules.stages, hooks.lifecycle, secret),
+    },
+  };
 }
 
 export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): ConnectedCrm {
@@ -75,6 +122,7 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
         logger,
       },
     );
+    const hubspotHandoff = createHubSpotHandoff({ client });
     const connector = createHubSpotConnector({
       client,
       tier: connection.hubspot.tier,
@@ -85,13 +133,15 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
     return {
       source: connector.reader.source,
       reader: connector.reader,
-      writer: connector.writer,
+      writer: withCrashCheck(connector.writer, (batch) => connector.planWrites(batch)),
       writeBack,
       noun: 'contact',
       writeEndpoint: 'POST /crm/v3/objects/contacts/batch/update',
       counters: () => client.counters,
       checkAccess: () => connector.checkScopes(),
       planWrites: (batch, current) => connector.planWrites(batch, current),
+      handoffHooks: hubspotHandoff,
+      ...handoffStep(config, hubspotHandoff, secret),
     };
   }
 
@@ -100,6 +150,7 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
     secret,
     { dailyBudgetShare: config.limits.dailyBudgetShare, logger },
   );
+  const salesforceHandoff = createSalesforceHandoff({ client, object: connection.salesforce.object });
   const connector = createSalesforceConnector({
     client,
     object: connection.salesforce.object,
@@ -109,12 +160,14 @@ export function connectCrm(config: LoadedConfig, store: Store, logger: Logger): 
   return {
     source: connector.reader.source,
     reader: connector.reader,
-    writer: connector.writer,
+    writer: withCrashCheck(connector.writer, (batch) => connector.planWrites(batch)),
     writeBack,
     noun: connection.salesforce.object === 'Lead' ? 'lead' : 'contact',
     writeEndpoint: 'PATCH /composite/sobjects',
     counters: () => client.counters,
     checkAccess: async () => ({ granted: [], ...(await connector.checkAccess()) }),
     planWrites: (batch, current) => connector.planWrites(batch, current),
+    handoffHooks: salesforceHandoff,
+    ...handoffStep(config, salesforceHandoff, secret),
   };
 }

@@ -78,6 +78,11 @@ export interface CrmWriter {
   /** Creates missing fields; throws ERR_CRM_FIELD_CONFLICT if one exists with another type. */
   ensureFields(fields: WriteField[]): Promise<{ created: string[]; existing: string[] }>;
   write(batch: RecordWrite[]): Promise<WriteOutcome[]>;
+  /**
+   * After a crash, for writes that may or may not have been applied: reads the CRM and returns the outboxIds
+   * whose values it already holds, so they are not written twice. Without it they are simply sent again.
+   */
+  alreadyApplied?(batch: RecordWrite[]): Promise<number[]>;
 }
 
 /** Thrown by a connector when the CRM says to wait; the write-back engine waits without spending an attempt. */

@@ -49,6 +49,7 @@ export function guardWriter(writer: CrmWriter, signal: AbortSignal): CrmWriter {
       return writer.ensureFields(fields);
     },
     write: (batch) => writer.write(batch),
+    ...(writer.alreadyApplied ? { alreadyApplied: writer.alreadyApplied.bind(writer) } : {}),
   };
 }
 

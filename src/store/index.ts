@@ -1,4 +1,5 @@
 import type { EngagementEvent, LeadRecord } from '../crm/vocabulary.js';
+import { ConsoleTables } from './console.js';
 import { type Cursor, Cursors } from './cursors.js';
 import {
   createContext,
@@ -9,6 +10,7 @@ import {
   translateSqliteError,
 } from './db.js';
 import { Events, type InsertEventsResult, type StoredEvent } from './events.js';
+import { HandoffTables } from './handoff.js';
 import { Outbox, type OutboxRow, type OutboxStatus, type RetryOptions, type WritePayload } from './outbox.js';
 import { type MergeResult, Records, type StoredRecord, type UpsertResult } from './records.js';
 import { RuleSets, type StoredRuleSet } from './rulesets.js';
@@ -26,10 +28,21 @@ import {
   type WriteBackRow,
 } from './scores.js';
 import { Secrets } from './secrets.js';
+import { type WriteBackPlanState, WriteBackPlans } from './writeback-plan.js';
 
+export type { ConsoleSession, RuleVersion } from './console.js';
 export type { Cursor } from './cursors.js';
 export { LATEST_SCHEMA_VERSION, type OpenOptions } from './db.js';
 export type { InsertEventsResult, StoredEvent } from './events.js';
+export type {
+  HandoffAction,
+  HandoffActionKind,
+  HandoffActionStatus,
+  HandoffAttempt,
+  LedgerCrossing,
+  NewAction,
+  NewCrossing,
+} from './handoff.js';
 export type { JsonValue } from './json.js';
 export type { OutboxRow, OutboxStatus, RetryOptions, WritePayload } from './outbox.js';
 export type { MergeResult, StoredRecord, UpsertResult } from './records.js';
@@ -47,6 +60,7 @@ export type {
   StoredScore,
   TopScoresOptions,
 } from './scores.js';
+export type { WriteBackPlanState } from './writeback-plan.js';
 
 /**
  * The SQLite state store: one facade over the table-family modules. Every method turns SQLite's environment
@@ -66,6 +80,11 @@ export class Store {
   readonly #runs: Runs;
   readonly #outbox: Outbox;
   readonly #secrets: Secrets;
+  readonly #plans: WriteBackPlans;
+  /** The admin console's tables (src/store/console.ts). */
+  readonly console: ConsoleTables;
+  /** The hand-off queue and delivery log (src/store/handoff.ts). */
+  readonly handoff: HandoffTables;
 
   constructor(db: SqliteDatabase, path: string) {
     this.path = path;
@@ -80,6 +99,9 @@ export class Store {
     this.#runs = new Runs(this.#ctx);
     this.#outbox = new Outbox(this.#ctx);
     this.#secrets = new Secrets(this.#ctx);
+    this.#plans = new WriteBackPlans(this.#ctx);
+    this.console = new ConsoleTables(this.#ctx, (fn) => this.#guard(fn));
+    this.handoff = new HandoffTables(this.#ctx, (fn) => this.#guard(fn));
   }
 
   #guard<T>(fn: () => T): T {
@@ -226,6 +248,15 @@ export class Store {
   dueWrites(target: string, now: number, limit: number): OutboxRow[] {
     return this.#guard(() => this.#outbox.dueWrites(target, now, limit));
   }
+  markDispatched(ids: readonly number[], at: number): void {
+    this.#guard(() => this.#outbox.markDispatched(ids, at));
+  }
+  inDoubtWrites(target: string, limit: number): OutboxRow[] {
+    return this.#guard(() => this.#outbox.inDoubtWrites(target, limit));
+  }
+  clearDispatched(ids: readonly number[]): void {
+    this.#guard(() => this.#outbox.clearDispatched(ids));
+  }
   markSent(ids: readonly number[], at: number): number {
     return this.#guard(() => this.#outbox.markSent(ids, at));
   }
@@ -250,6 +281,25 @@ export class Store {
 
   lastSkippedPayload(recordId: number, target: string): WritePayload | undefined {
     return this.#guard(() => this.#outbox.lastSkippedPayload(recordId, target));
+  }
+
+  // write-back plans (src/store/writeback-plan.ts)
+  lastWriteBackPlan(target: string): WriteBackPlanState | undefined {
+    return this.#guard(() => this.#plans.lastPlan(target));
+  }
+  /** Like eachScoreForWriteBack, but only the records queued since the last plan (or with a parked write). */
+  *eachScoreToReplan(source: string, pageSize = 1000): Generator<WriteBackRow> {
+    let afterId = 0;
+    for (;;) {
+      const rows = this.#guard(() => this.#plans.scoresToReplan(source, { afterId, limit: pageSize }));
+      const last = rows[rows.length - 1];
+      if (last === undefined) return;
+      yield* rows;
+      afterId = last.recordId;
+    }
+  }
+  finishWriteBackPlan(source: string, fingerprint: string, at: number): void {
+    this.#guard(() => this.#plans.finishPlan(source, fingerprint, at));
   }
 
   // secrets (the caller encrypts)

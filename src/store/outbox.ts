@@ -138,7 +138,8 @@ export class Outbox {
   markSent(ids: readonly number[], at: number): number {
     const { sql, tx } = this.#ctx;
     const sent = sql.get<[number, number]>(
-      "UPDATE outbox SET status = 'sent', last_error = NULL, updated_at = ? WHERE id = ? AND status = 'pending'",
+      "UPDATE outbox SET status = 'sent', last_error = NULL, dispatched_at = NULL, updated_at = ? " +
+        "WHERE id = ? AND status = 'pending'",
     );
     return tx(() => {
       let count = 0;
@@ -147,13 +148,44 @@ export class Outbox {
     });
   }
 
+  /** Marks pending writes as on their way to the CRM, in one commit, before the call. */
+  markDispatched(ids: readonly number[], at: number): void {
+    const { sql, tx } = this.#ctx;
+    const mark = sql.get<[number, number]>(
+      "UPDATE outbox SET dispatched_at = ? WHERE id = ? AND status = 'pending'",
+    );
+    tx(() => {
+      for (const id of ids) mark.run(at, id);
+    });
+  }
+
+  /** Pending writes a crashed process sent without recording the CRM's answer: applied or not, nobody knows. */
+  inDoubtWrites(target: string, limit: number): OutboxRow[] {
+    return this.#ctx.sql
+      .get<[string, number], OutboxDbRow>(
+        `${OUTBOX_SELECT} WHERE o.target = ? AND o.status = 'pending' AND o.dispatched_at IS NOT NULL ` +
+          'ORDER BY o.id LIMIT ?',
+      )
+      .all(target, limit)
+      .map(fromRow);
+  }
+
+  /** Clears the in-doubt mark of writes the CRM turned out not to hold: they are sent as usual. */
+  clearDispatched(ids: readonly number[]): void {
+    const { sql, tx } = this.#ctx;
+    const clear = sql.get<[number]>('UPDATE outbox SET dispatched_at = NULL WHERE id = ?');
+    tx(() => {
+      for (const id of ids) clear.run(id);
+    });
+  }
+
   /** Schedules another attempt of a pending write; only failures the write caused count against its budget. */
   markRetry(id: number, retry: RetryOptions): boolean {
     return (
       this.#ctx.sql
         .get(
-          'UPDATE outbox SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, updated_at = ? ' +
-            "WHERE id = ? AND status = 'pending'",
+          'UPDATE outbox SET attempts = attempts + ?, last_error = ?, next_attempt_at = ?, updated_at = ?, ' +
+            "dispatched_at = NULL WHERE id = ? AND status = 'pending'",
         )
         .run(retry.countAttempt ? 1 : 0, retry.error, retry.nextAttemptAt, retry.at ?? Date.now(), id)
         .changes > 0
@@ -174,7 +206,8 @@ export class Outbox {
     return (
       this.#ctx.sql
         .get(
-          "UPDATE outbox SET status = ?, last_error = ?, updated_at = ? WHERE id = ? AND status = 'pending'",
+          'UPDATE outbox SET status = ?, last_error = ?, updated_at = ?, dispatched_at = NULL ' +
+            "WHERE id = ? AND status = 'pending'",
         )
         .run(status, reason, at, id).changes > 0
     );

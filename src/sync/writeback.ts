@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   type CrmWriter,
@@ -6,8 +7,11 @@ import {
   type WriteField,
   type WriteValue,
 } from '../crm/ports.js';
+import { type BandBlend, blendBand } from '../model/blend.js';
 import { refreshLikelihoods } from '../model/likelihood.js';
+import { openModelRegistry } from '../model/registry.js';
 import type { Store } from '../store/index.js';
+import type { WriteBackRow } from '../store/scores.js';
 import { chunk } from '../util/chunk.js';
 
 /**
@@ -34,6 +38,8 @@ export interface WriteBackSettings {
    * absent, enqueueChangedScores computes it from the active model (none active: the field is left out).
    */
   likelihoods?: ReadonlyMap<number, number>;
+  /** config `model.blend`: how the likelihood may move the band written (absent: the rules' band as is). */
+  blend?: BandBlend;
   /** What to do when a person changed a written field in the CRM since leadscore wrote it. */
   onHumanOverwrite: 'overwrite' | 'respect';
   maxAttempts?: number;
@@ -191,13 +197,17 @@ export interface EnqueueStats {
   enqueued: number;
   unchanged: number;
   humanOverwrites: number;
+  /** 'full': every scored record was read (first plan, or what shapes a payload changed); else only the changed. */
+  plan: 'full' | 'changed';
+  /** Score rows read to make the plan. */
+  scoresRead: number;
 }
 
 export interface PendingWrite {
   recordId: number;
   externalId: string;
   payload: Record<string, WriteValue>;
-  /** The record's CRM values as last pulled. */
+  /** The record's CRM values as last pulled; a written field not stored (our own value) is the last sent one. */
   crmValues: Readonly<Record<string, unknown>>;
 }
 
@@ -211,14 +221,13 @@ export function* pendingWrites(
   source: string,
   settings: WriteBackSettings,
   onHumanOverwrite: (externalId: string, fields: string[]) => void,
+  /** The score rows to look at (default: every live scored record of `source`). */
+  rows: Iterable<WriteBackRow> = store.eachScoreForWriteBack(source),
 ): Generator<PendingWrite> {
-  for (const row of store.eachScoreForWriteBack(source)) {
-    const likelihood =
-      settings.fields.likelihood === undefined ? undefined : settings.likelihoods?.get(row.recordId);
-    const payload = payloadFor(
-      likelihood === undefined ? row.score : { ...row.score, likelihood },
-      settings.fields,
-    );
+  for (const row of rows) {
+    const likelihood = settings.likelihoods?.get(row.recordId);
+    const score = blendBand(row.score, likelihood, settings.blend);
+    const payload = payloadFor(likelihood === undefined ? score : { ...score, likelihood }, settings.fields);
     const lastSent = store.lastSentPayload(row.recordId, source);
     if (lastSent) {
       const edited = Object.keys(lastSent).filter(
@@ -232,11 +241,62 @@ export function* pendingWrites(
     }
     const declined = store.lastSkippedPayload(row.recordId, source);
     if (declined && samePayload(payload, declined)) continue;
-    yield { recordId: row.recordId, externalId: row.externalId, payload, crmValues: row.crmValues };
+    // The pull does not store a written field that still held our last value (echo.ts): it holds lastSent.
+    const crmValues = lastSent ? { ...lastSent, ...row.crmValues } : row.crmValues;
+    yield { recordId: row.recordId, externalId: row.externalId, payload, crmValues };
   }
 }
 
-/** Puts every pending write in the outbox (replacing an older pending one for the same record). */
+/**
+ * The settings with the active model's likelihoods, when the likelihood is written or blended into the band and
+ * none were given. No active model: the settings as they are (rule-only). Call outside a store transaction.
+ */
+export function withLikelihoods(
+  store: Store,
+  source: string,
+  settings: WriteBackSettings,
+  now: number,
+  logger?: Logger,
+): WriteBackSettings {
+  if (settings.likelihoods !== undefined) return settings;
+  if (settings.fields.likelihood === undefined && settings.blend === undefined) return settings;
+  const likelihoods = refreshLikelihoods(store, source, now, (refreshed) =>
+    logger?.info({ ...refreshed }, 'likelihoods refreshed'),
+  );
+  return likelihoods === undefined ? settings : { ...settings, likelihoods };
+}
+
+/**
+ * What shapes every payload besides the record's own score row and CRM values: the written fields, the
+ * human-overwrite policy, the band blend and the likelihoods' origin (the active model, or the map given). When
+ * it differs from the last plan's, every scored record is planned again. Reasons text and stage are stored in the
+ * score row, so a change to the rules or reasons settings reaches the plan through the rescore.
+ */
+export function planFingerprint(store: Store, settings: WriteBackSettings): string {
+  let likelihoods: unknown = null;
+  if (settings.likelihoods !== undefined) {
+    likelihoods = [...settings.likelihoods].sort(([a], [b]) => a - b);
+  } else if (settings.fields.likelihood !== undefined || settings.blend !== undefined) {
+    const registry = openModelRegistry(store);
+    try {
+      likelihoods = { model: registry.activeModel()?.id ?? null };
+    } finally {
+      registry.close();
+    }
+  }
+  const shape = {
+    fields: settings.fields,
+    blend: settings.blend ?? null,
+    onHumanOverwrite: settings.onHumanOverwrite,
+    likelihoods,
+  };
+  return createHash('sha256').update(JSON.stringify(shape)).digest('hex');
+}
+
+/**
+ * Puts every pending write in the outbox (replacing an older pending one for the same record). Reads only the
+ * score rows changed since the last plan (store migration 8) unless what shapes a payload changed since then.
+ */
 export function enqueueChangedScores(
   store: Store,
   source: string,
@@ -244,16 +304,25 @@ export function enqueueChangedScores(
   now: number,
   logger?: Logger,
 ): EnqueueStats {
-  const stats: EnqueueStats = { enqueued: 0, unchanged: 0, humanOverwrites: 0 };
-  let settings = given;
   // Before the transaction: the model registry writes through a connection of its own.
-  if (settings.fields.likelihood !== undefined && settings.likelihoods === undefined) {
-    const likelihoods = refreshLikelihoods(store, source, now, (refreshed) =>
-      logger?.info({ ...refreshed }, 'likelihoods refreshed'),
-    );
-    if (likelihoods !== undefined) settings = { ...settings, likelihoods };
-  }
+  const fingerprint = planFingerprint(store, given);
+  const settings = withLikelihoods(store, source, given, now, logger);
+  const full = store.lastWriteBackPlan(source)?.fingerprint !== fingerprint;
+  const stats: EnqueueStats = {
+    enqueued: 0,
+    unchanged: 0,
+    humanOverwrites: 0,
+    plan: full ? 'full' : 'changed',
+    scoresRead: 0,
+  };
   store.transaction(() => {
+    const rows = full ? store.eachScoreForWriteBack(source) : store.eachScoreToReplan(source);
+    const counted = (function* () {
+      for (const row of rows) {
+        stats.scoresRead++;
+        yield row;
+      }
+    })();
     const onHumanOverwrite = (externalId: string, fields: string[]) => {
       stats.humanOverwrites++;
       logger?.info(
@@ -261,10 +330,11 @@ export function enqueueChangedScores(
         'a person changed a written field in the CRM',
       );
     };
-    for (const write of pendingWrites(store, source, settings, onHumanOverwrite)) {
+    for (const write of pendingWrites(store, source, settings, onHumanOverwrite, counted)) {
       if (store.enqueueWrite(write.recordId, source, write.payload, now)) stats.enqueued++;
       else stats.unchanged++;
     }
+    store.finishWriteBackPlan(source, fingerprint, now);
   });
   return stats;
 }
@@ -276,6 +346,8 @@ export interface DrainStats {
   parked: number;
   skipped: number;
   rateLimitWaits: number;
+  /** Writes in doubt after a crash that the CRM turned out to hold already: marked sent, not written again. */
+  alreadyApplied?: number;
 }
 
 export interface DrainOptions {
@@ -309,6 +381,7 @@ export async function drainOutbox(
   // Batches in flight at once: the connector's pacer keeps the rate, this only hides each call's latency.
   const parallel = Math.max(1, options.parallelBatches ?? 4);
   const stats: DrainStats = { batches: 0, written: 0, failed: 0, parked: 0, skipped: 0, rateLimitWaits: 0 };
+  await settleInDoubt(store, writer, now(), stats, options.logger);
   for (;;) {
     const due = store.dueWrites(writer.target, now(), writer.maxBatchSize * parallel);
     if (due.length === 0) return stats;
@@ -328,6 +401,46 @@ export async function drainOutbox(
 
 type OutboxRow = ReturnType<Store['dueWrites']>[number];
 
+/**
+ * Writes a crashed process had sent without recording the answer: the CRM may hold them already. Those it does
+ * hold are marked sent without a second write; the rest go out as usual. A failed read leaves them to be sent
+ * again (an idempotent repeat, never a loss).
+ */
+async function settleInDoubt(
+  store: Store,
+  writer: CrmWriter,
+  at: number,
+  stats: DrainStats,
+  logger: Logger | undefined,
+): Promise<void> {
+  const check = writer.alreadyApplied?.bind(writer);
+  for (;;) {
+    const rows = store.inDoubtWrites(writer.target, writer.maxBatchSize);
+    if (rows.length === 0) return;
+    let applied: number[] = [];
+    if (check) {
+      try {
+        applied = await check(
+          rows.map((row) => ({ outboxId: row.id, externalId: row.externalId, values: row.payload })),
+        );
+      } catch (error) {
+        logger?.warn(
+          { target: writer.target, rows: rows.length, error: (error as Error).message },
+          'could not read back writes in doubt after a crash; sending them again',
+        );
+      }
+    }
+    const held = new Set(applied);
+    store.markSent([...held], at);
+    store.clearDispatched(rows.filter((row) => !held.has(row.id)).map((row) => row.id));
+    stats.alreadyApplied = (stats.alreadyApplied ?? 0) + held.size;
+    logger?.info(
+      { target: writer.target, inDoubt: rows.length, alreadyApplied: held.size },
+      'writes in doubt after a crash, read back from the CRM',
+    );
+  }
+}
+
 /** Sends one batch and records each row's outcome; returns when to retry if the CRM said to wait. */
 async function sendBatch(
   store: Store,
@@ -342,6 +455,10 @@ async function sendBatch(
     values: row.payload,
   }));
   stats.batches++;
+  store.markDispatched(
+    due.map((row) => row.id),
+    now(),
+  );
   let outcomes: Awaited<ReturnType<CrmWriter['write']>>;
   try {
     outcomes = await writer.write(batch);

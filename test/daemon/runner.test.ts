@@ -155,7 +155,8 @@ describe('a CRM runner in one process', () => {
     expect(calls).toHaveLength(before);
     fake.open();
     await until(
-      () => store.listRuns(50).filter((run) => run.kind === 'retrain' && run.status === 'succeeded').length >= 2,
+      () =>
+        store.listRuns(50).filter((run) => run.kind === 'retrain' && run.status === 'succeeded').length >= 2,
       'two retrains',
       15_000,
     );
@@ -165,7 +166,10 @@ describe('a CRM runner in one process', () => {
       .listRuns(50)
       .filter((run) => run.kind === 'retrain')
       .reverse();
-    expect(retrains[0]?.stats).toEqual({ trained: false, reason: 'only 3 conversions; at least 50 are needed' });
+    expect(retrains[0]?.stats).toEqual({
+      trained: false,
+      reason: 'only 3 conversions; at least 50 are needed',
+    });
     expect(retrains[1]?.stats).toMatchObject({ trained: true, modelId: 2 });
     expect(count('training refused: only 3 conversions')).toBe(1);
   });

@@ -44,11 +44,150 @@ CREATE TABLE IF NOT EXISTS model_scores (
 );
 `;
 
+/** The admin console (src/store/console.ts): one admin password hash, hashed session ids, saved rule versions. */
+export const CONSOLE_SQL = `
+CREATE TABLE console_admin (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  password_hash TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE console_sessions (
+  id_hash TEXT PRIMARY KEY,
+  who TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE console_rule_versions (
+  id INTEGER PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  author TEXT NOT NULL,
+  note TEXT NOT NULL,
+  ruleset_hash TEXT NOT NULL,
+  yaml TEXT NOT NULL
+);
+`;
+
+/**
+ * The hand-off (src/store/handoff.ts): one row per upward stage crossing taken from the score ledger, the actions
+ * it plans (assign, task, lifecycle, webhook) kept like an outbox with an idempotency key each, every attempt in a
+ * delivery log, and small named state (the ledger position, round-robin turns).
+ */
+export const HANDOFF_SQL = `
+CREATE TABLE handoff_crossings (
+  id INTEGER PRIMARY KEY,
+  ledger_id INTEGER NOT NULL UNIQUE REFERENCES score_ledger(id),
+  record_id INTEGER NOT NULL REFERENCES records(id),
+  source TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  from_stage TEXT,
+  score INTEGER NOT NULL,
+  band TEXT NOT NULL,
+  crossed_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('planned', 'skipped')),
+  note TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX handoff_crossings_record ON handoff_crossings(record_id, id);
+CREATE TABLE handoff_actions (
+  id INTEGER PRIMARY KEY,
+  crossing_id INTEGER NOT NULL REFERENCES handoff_crossings(id),
+  kind TEXT NOT NULL CHECK (kind IN ('assign', 'task', 'lifecycle', 'webhook')),
+  target TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'skipped', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  -- set just before a call to the CRM or endpoint: a row found with it set was cut off mid-call (a crash)
+  inflight_at INTEGER,
+  last_error TEXT,
+  result TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX handoff_actions_due ON handoff_actions(next_attempt_at, id) WHERE status = 'pending';
+CREATE INDEX handoff_actions_crossing ON handoff_actions(crossing_id, id);
+CREATE INDEX handoff_actions_status ON handoff_actions(status, updated_at);
+CREATE TABLE handoff_attempts (
+  id INTEGER PRIMARY KEY,
+  action_id INTEGER NOT NULL REFERENCES handoff_actions(id),
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'retry', 'dead', 'skipped')),
+  http_status INTEGER,
+  duration_ms INTEGER,
+  detail TEXT
+);
+CREATE INDEX handoff_attempts_action ON handoff_attempts(action_id, id);
+CREATE TABLE handoff_state (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`;
+
+/**
+ * Migration 5: which records need rescoring moves from a `records.dirty` column to a small table of its own.
+ * Clearing the flag used to rewrite each scored record's row (its whole page), so a full rescore rewrote the
+ * records table and an incremental one a page per record; now it deletes a row from a table a few pages long.
+ * The contributions column keeps its name and type; its new, compact text (src/store/contributions.ts) needs no
+ * migration: rows in the earlier format read back unchanged and are rewritten compactly when next rescored.
+ */
+export const DIRTY_RECORDS_SQL = `
+-- 1 changed since last scored (data or events), 2 merged into since last scored (ledger cause 'merge').
+CREATE TABLE dirty_records (
+  record_id INTEGER PRIMARY KEY REFERENCES records(id),
+  kind INTEGER NOT NULL CHECK (kind IN (1, 2))
+);
+INSERT INTO dirty_records (record_id, kind) SELECT id, dirty FROM records WHERE dirty <> 0;
+DROP INDEX records_dirty;
+DROP INDEX records_merge_pending;
+ALTER TABLE records DROP COLUMN dirty;
+`;
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
 }
+
+/**
+ * The write-back plans from what changed since its last plan (src/sync/writeback.ts): triggers queue each record
+ * whose score row or pulled CRM values changed; a plan for a target reads its queued records and clears them.
+ * `writeback_plans.fingerprint` is what shaped the last plan's payloads (fields, blend, model): when it differs,
+ * the next plan reads every scored record again.
+ */
+// Not INSERT OR IGNORE in the triggers: the firing statement's conflict policy (an upsert's) overrides a
+// trigger's OR clause (https://www.sqlite.org/lang_createtrigger.html).
+const WRITEBACK_PLAN_SQL = `
+CREATE TABLE writeback_plans (
+  target TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  planned_at INTEGER NOT NULL
+);
+CREATE TABLE writeback_replan (record_id INTEGER PRIMARY KEY) WITHOUT ROWID;
+CREATE TRIGGER scores_replan_insert AFTER INSERT ON scores BEGIN
+  INSERT INTO writeback_replan SELECT NEW.record_id
+    WHERE NOT EXISTS (SELECT 1 FROM writeback_replan WHERE record_id = NEW.record_id);
+END;
+-- A rescore that only moves computed_at (the same score, as of the same time and events) changes no payload.
+CREATE TRIGGER scores_replan_update AFTER UPDATE ON scores
+WHEN OLD.score IS NOT NEW.score OR OLD.fit IS NOT NEW.fit OR OLD.engagement IS NOT NEW.engagement
+  OR OLD.band IS NOT NEW.band OR OLD.stage IS NOT NEW.stage OR OLD.reasons_text IS NOT NEW.reasons_text
+  OR OLD.changed_at IS NOT NEW.changed_at OR OLD.as_of IS NOT NEW.as_of OR OLD.events_seq IS NOT NEW.events_seq
+  OR OLD.record_id IS NOT NEW.record_id
+BEGIN
+  INSERT INTO writeback_replan SELECT NEW.record_id
+    WHERE NOT EXISTS (SELECT 1 FROM writeback_replan WHERE record_id = NEW.record_id);
+END;
+-- A person's edit of a written field (the human-overwrite check), an archive, a restore or a merge.
+CREATE TRIGGER records_replan AFTER UPDATE ON records
+WHEN OLD.properties IS NOT NEW.properties OR OLD.archived_at IS NOT NEW.archived_at
+  OR OLD.merged_into IS NOT NEW.merged_into OR OLD.external_id IS NOT NEW.external_id
+BEGIN
+  INSERT INTO writeback_replan SELECT NEW.id
+    WHERE NOT EXISTS (SELECT 1 FROM writeback_replan WHERE record_id = NEW.id);
+END;
+`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -208,6 +347,36 @@ CREATE INDEX scores_freshness ON scores(ruleset_hash, as_of);
     sql: `
 -- The write-back asks, per record, whether the CRM already declined this very payload.
 CREATE INDEX outbox_skipped ON outbox(record_id, target, updated_at, id) WHERE status = 'skipped';
+`,
+  },
+  {
+    version: 5,
+    name: 'records to rescore in a table of their own',
+    sql: DIRTY_RECORDS_SQL,
+  },
+  {
+    version: 6,
+    name: 'hand-off at the threshold: crossings, their actions and the delivery log',
+    sql: HANDOFF_SQL,
+  },
+  {
+    version: 7,
+    name: 'the admin console: password, sessions, rule-set versions',
+    sql: CONSOLE_SQL,
+  },
+  {
+    version: 8,
+    name: 'write-back plans: only records whose score or CRM values changed since the last plan',
+    sql: WRITEBACK_PLAN_SQL,
+  },
+  {
+    version: 9,
+    name: 'write-back batches in doubt after a crash',
+    sql: `
+-- Set while a batch is on its way to the CRM, cleared with its answer: a row still marked after a crash may or
+-- may not have been applied, and the next drain reads the CRM before sending it again.
+ALTER TABLE outbox ADD COLUMN dispatched_at INTEGER;
+CREATE INDEX outbox_in_doubt ON outbox(target, id) WHERE dispatched_at IS NOT NULL AND status = 'pending';
 `,
   },
 ];
