@@ -1,10 +1,13 @@
 import { Command } from 'commander';
+import { registerBacktestCommand } from './commands/backtest.js';
 import { registerDaemonCommands } from './commands/daemon.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerHandoffCommands } from './commands/handoff.js';
 import { registerImportCommand } from './commands/import.js';
 import { registerModelCommands } from './commands/model.js';
 import { registerReadCommands } from './commands/read.js';
 import { registerScoreCommands } from './commands/score.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSetupCommands } from './commands/setup.js';
 import { registerSyncCommands } from './commands/sync.js';
 
@@ -25,7 +28,10 @@ export function createProgram(): Command {
   registerReadCommands(program);
   registerSyncCommands(program);
   registerDemoCommand(program);
+  registerHandoffCommands(program);
   registerModelCommands(program);
   registerDaemonCommands(program);
+  registerBacktestCommand(program);
+  registerServeCommand(program);
   return program;
 }

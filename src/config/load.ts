@@ -5,6 +5,7 @@ import { type RuleSet, ruleSetSchema } from '../scoring/rules-schema.js';
 import {
   type ConnectionConfig,
   configSchema,
+  type DaemonConfig,
   type LogLevel,
   type ParsedConfig,
   resolveWriteBackFields,
@@ -41,8 +42,11 @@ export interface LoadedConfig {
   readonly rules: RuleSet;
   readonly connection: DeepReadonly<ConnectionConfig>;
   readonly schedule: DeepReadonly<ScheduleConfig>;
+  readonly daemon: DeepReadonly<DaemonConfig>;
   readonly writeBack: DeepReadonly<Omit<ParsedConfig['writeBack'], 'fields'> & { fields: WriteBackFields }>;
   readonly scoring: DeepReadonly<ParsedConfig['scoring']>;
+  readonly model: DeepReadonly<ParsedConfig['model']>;
+  readonly handoff: DeepReadonly<ParsedConfig['handoff']>;
   readonly limits: DeepReadonly<ParsedConfig['limits']>;
   readonly logging: { readonly level: LogLevel };
   /** Absolute paths of the files read; `rules` equals `config` when the rules are inline. */
@@ -109,11 +113,14 @@ export function loadConfig(path: string): LoadedConfig {
     rules,
     connection: config.connection,
     schedule: config.schedule,
+    daemon: config.daemon,
     writeBack: {
       ...config.writeBack,
       fields: resolveWriteBackFields(config.connection.crm, config.writeBack.fields),
     },
     scoring: config.scoring,
+    model: config.model,
+    handoff: config.handoff,
     limits: config.limits,
     logging: config.logging,
     files: { config: configPath, rules: rulesPath },

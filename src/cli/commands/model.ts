@@ -288,6 +288,25 @@ function printTrained(result: ReturnType<typeof trainCommand>, context: CommandC
       ? 'The likelihood is not written back: name a CRM field under writeBack.fields.likelihood to write it.'
       : `The next sync writes the likelihood (0-100) to ${field}.`,
   );
+  const blend = context.config.model.blend;
+  if (blend.into === 'band') {
+    const moves = [
+      blend.raiseAt === undefined ? '' : `up at ${blend.raiseAt}% or more`,
+      blend.lowerAt === undefined ? '' : `down at ${blend.lowerAt}% or less`,
+    ].filter((text) => text !== '');
+    printLine(
+      `model.blend: the likelihood moves the ${blend.grade} grade of the band one step ${moves.join(', ')}.`,
+    );
+  }
+}
+
+/** The drift verdict as `model status` prints it. */
+export function driftLine(drift: DriftReport): string {
+  if (drift.auc === null) return `Drift: no verdict yet: ${drift.note}.`;
+  const measured = `AUC ${drift.auc.toFixed(3)} on ${drift.recentRows} outcomes since training (${drift.recentPositives} conversions)`;
+  return drift.drifted
+    ? `Drift: ${measured} is below ${drift.minAuc.toFixed(3)}: retrain with \`leadscore model train\`.`
+    : `Drift: none: ${measured}, threshold ${drift.minAuc.toFixed(3)}.`;
 }
 
 function printStatus(status: ModelStatus): void {
@@ -303,18 +322,7 @@ function printStatus(status: ModelStatus): void {
   printLine(
     `Holdout AUC ${shown(holdout?.auc)}, log loss ${shown(holdout?.logLoss)}, ECE ${shown(holdout?.ece)} (${holdout?.rows ?? 0} leads, ${holdout?.positives ?? 0} conversions).`,
   );
-  const drift = status.drift;
-  if (drift !== null) {
-    if (drift.auc === null) printLine(`Drift: no verdict yet: ${drift.note}.`);
-    else if (drift.drifted)
-      printLine(
-        `Drift: AUC ${drift.auc.toFixed(3)} on ${drift.recentRows} outcomes since training (${drift.recentPositives} conversions) is below ${drift.minAuc.toFixed(3)}: retrain with \`leadscore model train\`.`,
-      );
-    else
-      printLine(
-        `Drift: none: AUC ${drift.auc.toFixed(3)} on ${drift.recentRows} outcomes since training (${drift.recentPositives} conversions), threshold ${drift.minAuc.toFixed(3)}.`,
-      );
-  }
+  if (status.drift !== null) printLine(driftLine(status.drift));
   if (status.models.length > 1) {
     printLine();
     printLine(
