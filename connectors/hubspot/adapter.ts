@@ -309,6 +309,8 @@ export function createHubSpotConnector(options: HubSpotConnectorOptions): HubSpo
         );
         if (mode === 'full' || listCursor || !searchCursor) {
           const state: ListCursor = listCursor ?? { mode: 'list', startedAt: now() };
+          // A list walk carries every contact's label; after a crash this process must learn the deals again.
+          await wonDeals?.ensureLabels();
           const raw = await client.call(EP.list, 'standard', (sdk) =>
             sdk.crm.contacts.basicApi.getPage(
               PAGE_SIZES.list,

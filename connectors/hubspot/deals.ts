@@ -75,6 +75,11 @@ export interface WonDeals {
    * record leaves the property out so the stored label stays.
    */
   labelFor(contactId: string): number | null | undefined;
+  /**
+   * Before a contacts list walk: makes sure this process has walked every deal. A walk resumed after a crash
+   * finds the deals stream already done by the dead process, whose labels died with it.
+   */
+  ensureLabels(): Promise<void>;
   stream(mode: 'incremental' | 'full'): PullStream;
 }
 
@@ -229,8 +234,20 @@ export function createWonDeals(options: WonDealsOptions): WonDeals {
     };
   }
 
+  async function ensureLabels(): Promise<void> {
+    if (labels !== undefined) return;
+    walk = undefined;
+    let state: ListCursor = { mode: 'list', startedAt: now() };
+    for (;;) {
+      const page = await listPage(state);
+      if (page.done) return;
+      state = JSON.parse(page.cursor) as ListCursor;
+    }
+  }
+
   return {
     labelFor: (contactId) => (labels === undefined ? undefined : (labels.get(contactId) ?? null)),
+    ensureLabels,
     stream,
   };
 }

@@ -136,6 +136,19 @@ function snapshot(ws: Workspace, sandbox: HubSpotSandbox): Snapshot {
 }
 
 /** What differs between two snapshots, as "part key: field" lines (at most `limit`). */
+/** The differing fields of two rows (one level down into objects), or the two values. */
+function fieldDiff(left: unknown, right: unknown, path = ''): string {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(left) || !isObject(right) || path.split('.').length > 2)
+    return `${path || 'value'} expected ${JSON.stringify(left)} got ${JSON.stringify(right)}`;
+  const out: string[] = [];
+  for (const key of new Set([...Object.keys(left), ...Object.keys(right)]))
+    if (JSON.stringify(left[key]) !== JSON.stringify(right[key]))
+      out.push(fieldDiff(left[key], right[key], path ? `${path}.${key}` : key));
+  return out.join('; ');
+}
+
 export function diffSnapshots(expected: Snapshot, actual: Snapshot, limit = 20): string[] {
   const diffs: string[] = [];
   const parts = ['records', 'events', 'scores', 'ledger', 'outbox', 'crm'] as const;
@@ -145,7 +158,7 @@ export function diffSnapshots(expected: Snapshot, actual: Snapshot, limit = 20):
     for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
       const left = JSON.stringify(a[key]);
       const right = JSON.stringify(b[key]);
-      if (left !== right) diffs.push(`${part} ${key}: expected ${left} got ${right}`.slice(0, 400));
+      if (left !== right) diffs.push(`${part} ${key}: ${fieldDiff(a[key], b[key])}`.slice(0, 400));
       if (diffs.length >= limit) return diffs;
     }
   }

@@ -108,6 +108,33 @@ describe('won deals as conversion labels', () => {
     expect(store.getCursor('hubspot', 'deals')).toBeDefined();
   });
 
+  it('given a first sync killed after the deals stream and one contacts page, when a new process resumes it, then every contact still carries its label', async () => {
+    const crashing = connector().reader;
+    let contactPages = 0;
+    const dying = {
+      ...crashing,
+      streams: (mode: 'incremental' | 'full') =>
+        crashing.streams(mode).map((stream) =>
+          stream.name !== 'contacts'
+            ? stream
+            : {
+                ...stream,
+                pull: (cursor: string | undefined) => {
+                  if (++contactPages > 1) throw new Error('killed');
+                  return stream.pull(cursor);
+                },
+              },
+        ),
+    };
+    await expect(pullAll(store, dying, { mode: 'incremental' })).rejects.toThrow('killed');
+    expect(store.getCursor('hubspot', 'deals')).toBeDefined();
+
+    // The daemon's next run is incremental: the contacts walk resumes from its saved list cursor.
+    await pullAll(store, connector().reader, { mode: 'incremental' });
+    expect(contactIds().filter((id) => truth(id) !== undefined).length).toBeGreaterThan(CONTACTS * 0.01);
+    for (const id of contactIds()) expect(label(id), id).toBe(truth(id));
+  });
+
   it('given a deal won after the last sync, when an incremental sync runs, then only its contact gains the label', async () => {
     await pullAll(store, connector().reader, { mode: 'full' });
     const before = new Map(contactIds().map((id) => [id, label(id)]));
