@@ -349,6 +349,7 @@ export class CrmRunner {
           now: this.#now,
           logger: log,
           sleep: abortableSleep(signal),
+          apiCounters: () => crm.counters,
         });
       } catch (error) {
         const durationMs = this.#now() - startedAt;
@@ -381,7 +382,8 @@ export class CrmRunner {
           scored: stats.scoring.records,
           written: stats.writeBack?.written ?? 0,
           parked: stats.writeBack?.parked ?? 0,
-          apiCalls: crm.counters.calls,
+          apiCalls: stats.apiCalls,
+          rateLimited: stats.rateLimited,
           durationMs: stats.durationMs,
         },
         'run finished',

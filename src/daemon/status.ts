@@ -13,6 +13,41 @@ export interface StatusReport {
   failures: Run[];
   outbox: Record<OutboxStatus, number>;
   parked: OutboxRow[];
+  /** CRM API calls and 429s recorded by today's runs (UTC day). */
+  apiToday: ApiUsageDay;
+}
+
+export interface ApiUsageDay {
+  /** MM-DD (UTC). */
+  day: string;
+  calls: number;
+  rateLimited: number;
+}
+
+const DAY_MS = 86_400_000;
+/** Runs read for API usage: two weeks of a daemon syncing every five minutes, with room to spare. */
+const API_USAGE_RUNS = 5_000;
+
+/**
+ * CRM API calls and 429 answers per UTC day, oldest first, summed from the `apiCalls` / `rateLimited` that
+ * runs store in their stats (CLI syncs, the daemon, the console's activate and sync). A day is the day a run started.
+ */
+export function apiUsagePerDay(store: Store, now: number, days: number): ApiUsageDay[] {
+  const start = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+  const perDay = Array.from({ length: days }, (_, index) => ({
+    day: new Date(start + index * DAY_MS).toISOString().slice(5, 10),
+    calls: 0,
+    rateLimited: 0,
+  }));
+  for (const run of store.listRuns(API_USAGE_RUNS)) {
+    if (run.startedAt < start) break;
+    const entry = perDay[Math.floor((run.startedAt - start) / DAY_MS)];
+    if (!entry) continue;
+    const { apiCalls, rateLimited } = run.stats ?? {};
+    if (typeof apiCalls === 'number') entry.calls += apiCalls;
+    if (typeof rateLimited === 'number') entry.rateLimited += rateLimited;
+  }
+  return perDay;
 }
 
 export interface LeaseStatus extends LeaseHolder {
@@ -71,6 +106,7 @@ export function collectStatus(
     failures: runs.filter((run) => run.status === 'failed').slice(0, 5),
     outbox: store.outboxCounts(),
     parked: store.listOutbox({ status: 'parked', limit: options.parked ?? 10 }),
+    apiToday: apiUsagePerDay(store, now, 1)[0] as ApiUsageDay,
   };
 }
 

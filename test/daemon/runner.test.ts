@@ -112,10 +112,20 @@ describe('a CRM runner in one process', () => {
     );
     await until(() => count('incremental tick skipped') > 0, 'a skipped tick', 10_000);
     fake.open();
-    await until(
-      () => store.listRuns(10).some((run) => run.kind === 'full-sync' && run.status === 'succeeded'),
-      'the reconcile',
-    );
+    // The reconcile deferred behind the gated incremental: one that starts after that incremental finished.
+    await until(() => {
+      const runs = store.listRuns(50);
+      const incremental = [...runs]
+        .reverse()
+        .find((run) => run.kind === 'sync' && run.status === 'succeeded');
+      return runs.some(
+        (run) =>
+          run.kind === 'full-sync' &&
+          run.status === 'succeeded' &&
+          incremental?.finishedAt != null &&
+          run.startedAt >= incremental.finishedAt,
+      );
+    }, 'the reconcile');
 
     const ordered = store.listRuns(50).reverse();
     const incremental = ordered.find((run) => run.kind === 'sync' && run.status === 'succeeded');

@@ -1,10 +1,12 @@
 /**
- * OAuth 2.0 token endpoint: refresh token, JWT bearer and client credentials flows.
+ * OAuth 2.0 endpoints: the web server (authorization code) flow, refresh token, JWT bearer and client
+ * credentials flows.
+ * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
  * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm
  * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_jwt_flow.htm
  * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_client_credentials_flow.htm
  */
-import { createHmac, createVerify, generateKeyPair, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createVerify, generateKeyPair, randomBytes } from 'node:crypto';
 
 export interface OAuthConfig {
   loginUrl: string;
@@ -30,6 +32,21 @@ export interface OAuthResult {
   status: number;
   body: Record<string, unknown>;
 }
+
+/** The authorize endpoint answers with a redirect back to the app, or (no trusted redirect_uri) an error. */
+export type AuthorizeResult = { redirect: string } | OAuthResult;
+
+interface AuthorizationCode {
+  clientId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | undefined;
+  expiresAt: number;
+  used: boolean;
+}
+
+/** "The authorization code is valid for 15 minutes": web server flow doc above. */
+export const AUTHORIZATION_CODE_TTL_MS = 15 * 60_000;
 
 /** Runs on the libuv pool, so it overlaps with data generation on the main thread. */
 export function generateJwtKeys(): Promise<{ publicKey: string; privateKey: string }> {
@@ -63,6 +80,7 @@ function b64urlJson(part: string): Record<string, unknown> | undefined {
 export class OAuthServer {
   readonly sessions = new Map<string, Session>();
   readonly refreshTokens = new Map<string, { revoked: boolean }>();
+  readonly authorizationCodes = new Map<string, AuthorizationCode>();
 
   constructor(
     readonly config: OAuthConfig,
@@ -102,7 +120,68 @@ export class OAuthServer {
     this.sessions.clear();
   }
 
-  private success(grant: string, extra: Record<string, unknown> = {}): OAuthResult {
+  /**
+   * GET /services/oauth2/authorize for response_type=code. No login or consent page: the integration user
+   * approves at once, unless `sandbox_deny=1` asks for the "Deny" button (error=access_denied; the errors
+   * page shows `access-denied` for this flow, see BEHAVIOR.md item 29).
+   * An unknown client or a missing redirect_uri gets an error page, never a redirect (RFC 6749 4.1.2.1).
+   * https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
+   * https://help.salesforce.com/s/articleView?id=xcloud.remoteaccess_oauth_flow_errors.htm
+   */
+  authorize(params: URLSearchParams): AuthorizeResult {
+    const clientId = params.get('client_id');
+    const redirectUri = params.get('redirect_uri');
+    if (clientId !== this.config.clientId)
+      return oauthError('invalid_client_id', 'client identifier invalid');
+    if (!redirectUri || !URL.canParse(redirectUri))
+      return oauthError('redirect_uri_mismatch', 'redirect_uri must match configuration');
+    const back = new URL(redirectUri);
+    const state = params.get('state');
+    const answer = (values: Record<string, string>): AuthorizeResult => {
+      for (const [key, value] of Object.entries(values)) back.searchParams.set(key, value);
+      if (state !== null) back.searchParams.set('state', state);
+      return { redirect: back.toString() };
+    };
+    if (params.get('response_type') !== 'code')
+      return answer({ error: 'unsupported_response_type', error_description: 'response type not supported' });
+    const method = params.get('code_challenge_method');
+    if (method !== null && method !== 'S256')
+      return answer({ error: 'invalid_request', error_description: 'invalid code_challenge_method' });
+    if (params.get('sandbox_deny') === '1')
+      return answer({ error: 'access_denied', error_description: 'end-user denied authorization' });
+    const code = `aPrx${randomBytes(40).toString('base64url')}`;
+    this.authorizationCodes.set(code, {
+      clientId,
+      redirectUri,
+      scope: params.get('scope') ?? 'api refresh_token',
+      codeChallenge: params.get('code_challenge') ?? undefined,
+      expiresAt: this.now() + AUTHORIZATION_CODE_TTL_MS,
+      used: false,
+    });
+    return answer({ code });
+  }
+
+  /** grant_type=authorization_code: one use, same client and redirect_uri, and the PKCE verifier if a challenge was sent. */
+  private exchangeCode(params: URLSearchParams): OAuthResult {
+    if (params.get('client_id') !== this.config.clientId)
+      return oauthError('invalid_client_id', 'client identifier invalid');
+    if (params.get('client_secret') !== this.config.clientSecret)
+      return oauthError('invalid_client', 'invalid client credentials');
+    const code = this.authorizationCodes.get(params.get('code') ?? '');
+    if (!code || code.used) return oauthError('invalid_grant', 'invalid authorization code');
+    code.used = true;
+    if (code.expiresAt <= this.now()) return oauthError('invalid_grant', 'expired authorization code');
+    if (params.get('redirect_uri') !== code.redirectUri)
+      return oauthError('invalid_grant', 'redirect_uri must match configuration');
+    if (code.codeChallenge !== undefined) {
+      const verifier = params.get('code_verifier') ?? '';
+      if (createHash('sha256').update(verifier).digest('base64url') !== code.codeChallenge)
+        return oauthError('invalid_grant', 'invalid code verifier');
+    }
+    return this.success('authorization_code', { refresh_token: this.issueRefreshToken() }, code.scope);
+  }
+
+  private success(grant: string, extra: Record<string, unknown> = {}, scope?: string): OAuthResult {
     const issuedAt = String(this.now());
     const id = this.identityUrl;
     return {
@@ -114,7 +193,7 @@ export class OAuthServer {
         signature: createHmac('sha256', this.config.clientSecret)
           .update(id + issuedAt)
           .digest('base64'),
-        scope: grant === 'client_credentials' ? 'api' : 'api refresh_token',
+        scope: scope ?? (grant === 'client_credentials' ? 'api' : 'api refresh_token'),
         instance_url: this.config.instanceUrl,
         id,
         token_type: 'Bearer',
@@ -128,6 +207,8 @@ export class OAuthServer {
     const clientId = params.get('client_id');
     const clientSecret = params.get('client_secret');
     switch (grantType) {
+      case 'authorization_code':
+        return this.exchangeCode(params);
       case 'refresh_token': {
         if (clientId !== this.config.clientId)
           return oauthError('invalid_client_id', 'client identifier invalid');

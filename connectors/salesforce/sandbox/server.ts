@@ -277,6 +277,22 @@ export async function startSalesforceSandbox(options: SandboxOptions = {}): Prom
       if (fault.status) return respond(fault.status, injectedFailure(fault.status));
     }
 
+    if (path === '/services/oauth2/authorize' && req.method === 'GET') {
+      const result = oauth.authorize(url.searchParams);
+      if ('redirect' in result) {
+        requestLog.push({
+          at: now(),
+          method: 'GET',
+          path,
+          status: 302,
+          apiCounted,
+          ms: Date.now() - started,
+        });
+        res.writeHead(302, { Location: result.redirect, 'Content-Length': 0 });
+        return res.end();
+      }
+      return respond(result.status, result.body);
+    }
     if (path === '/services/oauth2/token' && req.method === 'POST') {
       const result = oauth.token(new URLSearchParams(await readBody(req)));
       return respond(result.status, result.body);

@@ -154,6 +154,9 @@ function printStatus(report: StatusReport): void {
     }
   }
   printLine();
+  printLine(
+    `CRM API calls today (UTC): ${report.apiToday.calls}, of which answered 429: ${report.apiToday.rateLimited}.`,
+  );
   const counts = report.outbox;
   printLine(
     `Outbox: ${counts.pending ?? 0} pending, ${counts.parked ?? 0} parked, ${counts.sent ?? 0} sent, ${counts.skipped ?? 0} skipped.`,

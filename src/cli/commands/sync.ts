@@ -2,81 +2,101 @@ import type { Command } from 'commander';
 
 import { runSandboxCli as runHubSpotSandbox } from '../../../connectors/hubspot/sandbox/cli.js';
 import { runSandboxCli as runSalesforceSandbox } from '../../../connectors/salesforce/sandbox/cli.js';
+import { withSyncLease } from '../../daemon/sync-lease.js';
 import { LeadscoreError } from '../../errors.js';
 import { pullAll } from '../../sync/pull.js';
 import { rescore, resolveAsOf } from '../../sync/rescore.js';
 import { runSync } from '../../sync/run.js';
-import { formatPlan, pendingWrites, writeFieldsFor } from '../../sync/writeback.js';
-import { type GlobalOptions, withContext } from '../context.js';
-import { connectCrm } from '../crm.js';
+import { formatPlan, pendingWrites, withLikelihoods, writeFieldsFor } from '../../sync/writeback.js';
+import { type CommandContext, type GlobalOptions, withContext } from '../context.js';
+import { type ConnectedCrm, connectCrm } from '../crm.js';
 import { formatDate, printJson, printLine, renderTable } from '../output.js';
+import { describeHandoff } from './handoff.js';
 
-async function sync(options: { full?: boolean; dryRun?: boolean }, global: GlobalOptions): Promise<void> {
-  await withContext(global, async ({ config, store, logger, json, now }) => {
+interface SyncFlags {
+  full?: boolean;
+  dryRun?: boolean;
+}
+
+async function sync(options: SyncFlags, global: GlobalOptions): Promise<void> {
+  await withContext(global, async (context) => {
+    const { config, store, logger } = context;
     const crm = connectCrm(config, store, logger);
-    const asOf = resolveAsOf(now, config.scoring.asOfResolution);
-    const mode = options.full ? 'full' : 'incremental';
-    if (options.dryRun) {
-      // Pulls into the local store and scores there; nothing is sent to the CRM and the outbox is untouched.
-      const pulled = await pullAll(store, crm.reader, { mode, logger });
-      const scoring = rescore(store, config.rules, { mode: 'changed', asOf, now });
-      const writes = [...pendingWrites(store, crm.source, crm.writeBack, () => {})];
-      const changes = await crm.planWrites(
-        writes.map((write) => ({
-          outboxId: write.recordId,
-          externalId: write.externalId,
-          values: write.payload,
-        })),
-        new Map(
-          writes.map((write) => [
-            write.externalId,
-            write.crmValues as Record<string, string | number | boolean | null>,
-          ]),
-        ),
-      );
-      if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.counters().calls });
-      else {
-        printLine(
-          `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
-        );
-        printLine(formatPlan(changes, crm.noun));
-      }
-      return;
-    }
-    const stats = await runSync({
-      store,
-      reader: crm.reader,
-      ...(config.writeBack.enabled ? { writer: crm.writer, writeBack: crm.writeBack } : {}),
-      rules: config.rules,
-      mode,
-      asOf,
-      logger,
-    });
-    const calls = crm.counters();
-    if (json) {
-      printJson({
-        ...stats,
-        apiCalls: calls.calls,
-        rateLimited: calls.rateLimited,
-        byEndpoint: calls.byEndpoint,
-      });
-      return;
-    }
-    printLine(
-      `Sync ${stats.runId} (${mode}): ${stats.pull.records} records and ${stats.pull.events} events pulled, ` +
-        `${stats.scoring.records} scored (${stats.scoring.changed} changed), ` +
-        `${stats.writeBack?.written ?? 0} written back in ${stats.writeBack?.batches ?? 0} batches, ` +
-        `${calls.calls} API calls, ${calls.rateLimited} rate-limited, ${stats.durationMs} ms.`,
+    // The daemon's lease for this CRM: a manual sync and the daemon's schedule never run at once.
+    const timing = { leaseTtlMs: config.daemon.leaseTtl, heartbeatMs: config.daemon.heartbeat };
+    await withSyncLease(config.database, crm.source, timing, logger, () =>
+      syncHoldingLease(options, context, crm),
     );
-    if (stats.fieldsCreated?.length) printLine(`Created CRM properties: ${stats.fieldsCreated.join(', ')}.`);
-    if (stats.enqueue?.humanOverwrites) {
-      printLine(
-        `${stats.enqueue.humanOverwrites} records kept a value a person set (policy: ${crm.writeBack.onHumanOverwrite}).`,
-      );
-    }
-    if (stats.writeBack?.parked)
-      printLine(`${stats.writeBack.parked} writes parked: see \`leadscore outbox\`.`);
   });
+}
+
+async function syncHoldingLease(
+  options: SyncFlags,
+  { config, store, logger, json, now }: CommandContext,
+  crm: ConnectedCrm,
+): Promise<void> {
+  const asOf = resolveAsOf(now, config.scoring.asOfResolution);
+  const mode = options.full ? 'full' : 'incremental';
+  if (options.dryRun) {
+    // Pulls into the local store and scores there; nothing is sent to the CRM and the outbox is untouched.
+    const pulled = await pullAll(store, crm.reader, { mode, logger });
+    const scoring = rescore(store, config.rules, { mode: 'changed', asOf, now });
+    // With the model's likelihoods (written or blended into the band), as the real sync would send them.
+    const settings = withLikelihoods(store, crm.source, crm.writeBack, now, logger);
+    const writes = [...pendingWrites(store, crm.source, settings, () => {})];
+    const changes = await crm.planWrites(
+      writes.map((write) => ({
+        outboxId: write.recordId,
+        externalId: write.externalId,
+        values: write.payload,
+      })),
+      new Map(
+        writes.map((write) => [
+          write.externalId,
+          write.crmValues as Record<string, string | number | boolean | null>,
+        ]),
+      ),
+    );
+    if (json) printJson({ dryRun: true, pulled, scoring, changes, apiCalls: crm.counters().calls });
+    else {
+      printLine(
+        `Dry run: pulled ${pulled.records} records and ${pulled.events} events; nothing was written to ${crm.source}.`,
+      );
+      printLine(formatPlan(changes, crm.noun));
+    }
+    return;
+  }
+  const stats = await runSync({
+    store,
+    reader: crm.reader,
+    ...(config.writeBack.enabled ? { writer: crm.writer, writeBack: crm.writeBack } : {}),
+    ...(crm.handoff ? { handoff: crm.handoff } : {}),
+    rules: config.rules,
+    mode,
+    asOf,
+    logger,
+    apiCounters: crm.counters,
+  });
+  const calls = { calls: stats.apiCalls ?? 0, rateLimited: stats.rateLimited ?? 0 };
+  if (json) {
+    printJson({ ...stats, byEndpoint: crm.counters().byEndpoint });
+    return;
+  }
+  printLine(
+    `Sync ${stats.runId} (${mode}): ${stats.pull.records} records and ${stats.pull.events} events pulled, ` +
+      `${stats.scoring.records} scored (${stats.scoring.changed} changed), ` +
+      `${stats.writeBack?.written ?? 0} written back in ${stats.writeBack?.batches ?? 0} batches, ` +
+      `${calls.calls} API calls, ${calls.rateLimited} rate-limited, ${stats.durationMs} ms.`,
+  );
+  if (stats.fieldsCreated?.length) printLine(`Created CRM properties: ${stats.fieldsCreated.join(', ')}.`);
+  if (stats.enqueue?.humanOverwrites) {
+    printLine(
+      `${stats.enqueue.humanOverwrites} records kept a value a person set (policy: ${crm.writeBack.onHumanOverwrite}).`,
+    );
+  }
+  if (stats.handoff) printLine(describeHandoff(stats.handoff));
+  if (stats.writeBack?.parked)
+    printLine(`${stats.writeBack.parked} writes parked: see \`leadscore outbox\`.`);
 }
 
 async function connect(expected: string | undefined, global: GlobalOptions): Promise<void> {

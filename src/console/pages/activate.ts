@@ -21,7 +21,9 @@ export interface ActivationStats {
   humanOverwrites: number;
   written: number;
   parked: number;
+  /** CRM API calls and 429 answers during the activation. */
   apiCalls: number;
+  rateLimited: number;
   fieldsCreated: string[];
 }
 
@@ -35,6 +37,15 @@ export async function activate(ctx: ConsoleContext, config: LoadedConfig): Promi
   const now = ctx.now();
   const crm = config.connection.crm === 'none' ? undefined : ctx.connect(config);
   const runId = store.startRun('activate', crm?.source ?? null, now);
+  // The client's counters are cumulative: the run stores what it added.
+  const before = crm ? { ...crm.counters() } : undefined;
+  const usage = () =>
+    crm && before
+      ? {
+          apiCalls: crm.counters().calls - before.calls,
+          rateLimited: crm.counters().rateLimited - before.rateLimited,
+        }
+      : { apiCalls: 0, rateLimited: 0 };
   try {
     // Fresh CRM values first: the write-back compares against them to leave a person's own edits alone.
     const pulled = crm
@@ -55,6 +66,7 @@ export async function activate(ctx: ConsoleContext, config: LoadedConfig): Promi
       written: 0,
       parked: 0,
       apiCalls: 0,
+      rateLimited: 0,
       fieldsCreated: [],
     };
     if (crm && config.writeBack.enabled) {
@@ -65,8 +77,8 @@ export async function activate(ctx: ConsoleContext, config: LoadedConfig): Promi
       const drained = await drainOutbox(store, crm.writer, { now: ctx.now, logger });
       stats.written = drained.written;
       stats.parked = drained.parked;
-      stats.apiCalls = crm.counters().calls;
     }
+    Object.assign(stats, usage());
     store.finishRun(runId, {
       status: 'succeeded',
       stats: stats as unknown as Record<string, JsonValue>,
@@ -74,7 +86,7 @@ export async function activate(ctx: ConsoleContext, config: LoadedConfig): Promi
     });
     return stats;
   } catch (error) {
-    store.finishRun(runId, { status: 'failed', stats: {}, error: describeError(error), at: ctx.now() });
+    store.finishRun(runId, { status: 'failed', stats: usage(), error: describeError(error), at: ctx.now() });
     throw error;
   }
 }
@@ -151,10 +163,11 @@ ${config.connection.crm === 'none' ? 'no CRM (none is connected)' : config.conne
           mode: 'incremental',
           asOf: resolveAsOf(ctx.now(), config.scoring.asOfResolution),
           logger: ctx.logger,
+          apiCounters: crm.counters,
         }),
       );
       return redirectWith(reply, '/runs', {
-        ok: `Sync ${stats.runId}: ${stats.pull.records} records and ${stats.pull.events} events pulled, ${stats.scoring.changed} scores changed, ${stats.writeBack?.written ?? 0} written back, ${crm.counters().calls} API calls.`,
+        ok: `Sync ${stats.runId}: ${stats.pull.records} records and ${stats.pull.events} events pulled, ${stats.scoring.changed} scores changed, ${stats.writeBack?.written ?? 0} written back, ${stats.apiCalls ?? 0} API calls.`,
       });
     } catch (error) {
       return redirectWith(reply, '/runs', { error: `Sync failed: ${describeError(error)}` });

@@ -7,6 +7,7 @@ import { encryptSecret, readMasterKey } from '../../config/secrets.js';
 import { writeFieldsFor } from '../../sync/writeback.js';
 import { type ConsoleContext, describeError, flashFrom, sendPage } from '../context.js';
 import { csrfInput, field, type Html, html, select, table } from '../html.js';
+import { exchangeCode, PendingFlows, pkcePair } from '../oauth-flow.js';
 import { rewriteYaml } from '../yaml-edit.js';
 import { writeFileAtomic } from './rules.js';
 
@@ -173,11 +174,40 @@ interface PendingInstall {
   tier: string;
   redirectUri: string;
   writeBack: boolean;
-  expiresAt: number;
 }
 
+/** A Salesforce web server flow in flight: as PendingInstall, plus the PKCE verifier. */
+interface PendingSalesforce {
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  object: 'Lead' | 'Contact';
+  redirectUri: string;
+  codeVerifier: string;
+  writeBack: boolean;
+}
+
+const SCORE_CHOICES = [
+  ['Lead', 'Leads'],
+  ['Contact', 'Contacts'],
+] as const;
+
 export function registerConnectPages(app: FastifyInstance, ctx: ConsoleContext): void {
-  const installs = new Map<string, PendingInstall>();
+  const installs = new PendingFlows<PendingInstall>(ctx.now);
+  const salesforceFlows = new PendingFlows<PendingSalesforce>(ctx.now);
+  const salesforceConnection = (
+    flow: Pick<PendingSalesforce, 'loginUrl' | 'clientId' | 'object'>,
+    withRefreshToken: boolean,
+  ) => ({
+    crm: 'salesforce',
+    salesforce: {
+      loginUrl: flow.loginUrl,
+      clientId: flow.clientId,
+      clientSecret: { secret: 'salesforce-client-secret' },
+      ...(withRefreshToken ? { refreshToken: { secret: 'salesforce-refresh-token' } } : {}),
+      object: flow.object,
+    },
+  });
 
   const render = (request: FastifyRequest, reply: FastifyReply, result?: Attempt, status = 200) => {
     let current: Html = html`<p>No config could be read.</p>`;
@@ -226,17 +256,16 @@ ${select({ name: 'tier', id: 'hso-tier', label: 'Subscription tier', value: 'pro
 ${field({ name: 'clientId', id: 'sf-clientId', label: 'Consumer key', value: '', required: true })}
 ${field({ name: 'clientSecret', id: 'sf-clientSecret', label: 'Consumer secret', type: 'password', value: '', required: true })}
 ${field({ name: 'refreshToken', label: 'Refresh token', type: 'password', value: '', hint: 'empty: the client credentials flow' })}
-${select({
-  name: 'object',
-  label: 'Score',
-  value: 'Lead',
-  choices: [
-    ['Lead', 'Leads'],
-    ['Contact', 'Contacts'],
-  ],
-})}
+${select({ name: 'object', label: 'Score', value: 'Lead', choices: SCORE_CHOICES })}
 <div class="field"><label><input type="checkbox" name="writeBack" value="1" checked> Write scores back to the CRM</label></div></div>
-<p><button type="submit">Connect Salesforce</button></p></form></div>`,
+<p><button type="submit">Connect Salesforce</button></p></form>
+<form method="post" action="/connect/salesforce/oauth" class="card" aria-labelledby="h-sfo"><h2 id="h-sfo">Salesforce (sign in with OAuth)</h2>${csrfInput(csrf)}
+<div class="fields">${field({ name: 'loginUrl', id: 'sfo-loginUrl', label: 'Login URL', type: 'url', value: 'https://login.salesforce.com', required: true, hint: 'https://test.salesforce.com for a Salesforce sandbox org' })}
+${field({ name: 'clientId', id: 'sfo-clientId', label: 'Consumer key', value: '', required: true })}
+${field({ name: 'clientSecret', id: 'sfo-clientSecret', label: 'Consumer secret', type: 'password', value: '', required: true, hint: 'the connected app’s callback URL must be this console’s /connect/salesforce/callback' })}
+${select({ name: 'object', id: 'sfo-object', label: 'Score', value: 'Lead', choices: SCORE_CHOICES })}
+<div class="field"><label><input type="checkbox" name="writeBack" value="1" checked> Write scores back to the CRM</label></div></div>
+<p><button type="submit">Connect with Salesforce</button></p></form></div>`,
       status,
     );
   };
@@ -305,16 +334,14 @@ ${select({
     }
     const attempt = await tryConnection(
       ctx,
-      {
-        crm: 'salesforce',
-        salesforce: {
+      salesforceConnection(
+        {
           loginUrl: text(body, 'loginUrl'),
           clientId: text(body, 'clientId'),
-          clientSecret: { secret: 'salesforce-client-secret' },
-          ...(refreshToken ? { refreshToken: { secret: 'salesforce-refresh-token' } } : {}),
           object: text(body, 'object') === 'Contact' ? 'Contact' : 'Lead',
         },
-      },
+        refreshToken !== '',
+      ),
       {
         'salesforce-client-secret': clientSecret,
         ...(refreshToken ? { 'salesforce-refresh-token': refreshToken } : {}),
@@ -339,17 +366,14 @@ ${select({
       );
     }
     const basePath = text(body, 'basePath') || 'https://api.hubapi.com';
-    const state = randomBytes(16).toString('base64url');
     const redirectUri = `${request.protocol}://${request.host}/connect/hubspot/callback`;
-    for (const [key, install] of installs) if (install.expiresAt < ctx.now()) installs.delete(key);
-    installs.set(state, {
+    const state = installs.begin({
       clientId,
       clientSecret,
       basePath: text(body, 'basePath'),
       tier: text(body, 'tier') || 'professional',
       redirectUri,
       writeBack: body.writeBack === '1',
-      expiresAt: ctx.now() + 10 * 60_000,
     });
     // The consent screen is on app.hubspot.com for the real API; a sandbox serves it itself.
     const authorize = new URL(
@@ -369,9 +393,8 @@ ${select({
 
   app.get('/connect/hubspot/callback', async (request, reply) => {
     const query = request.query as Record<string, string | undefined>;
-    const install = query.state ? installs.get(query.state) : undefined;
-    if (query.state) installs.delete(query.state);
-    if (!install || install.expiresAt < ctx.now()) {
+    const install = installs.take(query.state);
+    if (!install) {
       return render(
         request,
         reply,
@@ -395,32 +418,25 @@ ${select({
       );
     }
     // https://developers.hubspot.com/docs/api-reference/legacy/authentication/oauth-tokens/v1/create-oauth-token
-    const response = await fetch(`${install.basePath || 'https://api.hubapi.com'}/oauth/v1/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'authorization_code',
-        client_id: install.clientId,
-        client_secret: install.clientSecret,
-        redirect_uri: install.redirectUri,
-        code: query.code,
-      }),
-    }).catch((error: unknown) => error as Error);
-    if (response instanceof Error || !response.ok) {
-      const detail =
-        response instanceof Error
-          ? response.message
-          : (((await response.json().catch(() => ({}))) as { message?: string }).message ??
-            `HTTP ${response.status}`);
+    const exchange = await exchangeCode(`${install.basePath || 'https://api.hubapi.com'}/oauth/v1/token`, {
+      client_id: install.clientId,
+      client_secret: install.clientSecret,
+      redirect_uri: install.redirectUri,
+      code: query.code,
+    });
+    if (!exchange.ok) {
       return render(
         request,
         reply,
-        { ok: false, message: `HubSpot refused the authorization code: ${detail}. Nothing was changed.` },
+        {
+          ok: false,
+          message: `HubSpot refused the authorization code: ${exchange.detail}. Nothing was changed.`,
+        },
         400,
       );
     }
-    const tokens = (await response.json()) as { refresh_token?: string };
-    if (!tokens.refresh_token) {
+    const refreshToken = exchange.tokens.refresh_token;
+    if (typeof refreshToken !== 'string' || refreshToken === '') {
       return render(
         request,
         reply,
@@ -441,8 +457,123 @@ ${select({
           ...(install.basePath ? { basePath: install.basePath } : {}),
         },
       },
-      { 'hubspot-client-secret': install.clientSecret, 'hubspot-refresh-token': tokens.refresh_token },
+      { 'hubspot-client-secret': install.clientSecret, 'hubspot-refresh-token': refreshToken },
       install.writeBack,
+    );
+    return render(request, reply, attempt, attempt.ok ? 200 : 422);
+  });
+
+  // Salesforce web server flow with PKCE: authorize on the login URL, come back to /connect/salesforce/callback.
+  // https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_web_server_flow.htm
+  app.post('/connect/salesforce/oauth', async (request, reply) => {
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const clientId = text(body, 'clientId');
+    const clientSecret = text(body, 'clientSecret');
+    const loginUrl = text(body, 'loginUrl').replace(/\/+$/, '');
+    if (clientId === '' || clientSecret === '') {
+      return render(
+        request,
+        reply,
+        { ok: false, message: 'Enter the consumer key and secret; nothing was changed.' },
+        422,
+      );
+    }
+    if (!/^https?:\/\//.test(loginUrl) || !URL.canParse(loginUrl)) {
+      return render(
+        request,
+        reply,
+        {
+          ok: false,
+          message:
+            'Enter the login URL, such as https://login.salesforce.com or https://test.salesforce.com; nothing was changed.',
+        },
+        422,
+      );
+    }
+    const pkce = pkcePair();
+    const redirectUri = `${request.protocol}://${request.host}/connect/salesforce/callback`;
+    const state = salesforceFlows.begin({
+      loginUrl,
+      clientId,
+      clientSecret,
+      object: text(body, 'object') === 'Contact' ? 'Contact' : 'Lead',
+      redirectUri,
+      codeVerifier: pkce.verifier,
+      writeBack: body.writeBack === '1',
+    });
+    const authorize = new URL(`${loginUrl}/services/oauth2/authorize`);
+    authorize.searchParams.set('response_type', 'code');
+    authorize.searchParams.set('client_id', clientId);
+    authorize.searchParams.set('redirect_uri', redirectUri);
+    authorize.searchParams.set('scope', 'api refresh_token');
+    authorize.searchParams.set('state', state);
+    authorize.searchParams.set('code_challenge', pkce.challenge);
+    authorize.searchParams.set('code_challenge_method', 'S256');
+    return reply.redirect(authorize.toString(), 303);
+  });
+
+  app.get('/connect/salesforce/callback', async (request, reply) => {
+    const query = request.query as Record<string, string | undefined>;
+    const flow = salesforceFlows.take(query.state);
+    if (!flow) {
+      return render(
+        request,
+        reply,
+        {
+          ok: false,
+          message:
+            'This Salesforce sign-in link is unknown or expired; start "Connect with Salesforce" again. Nothing was changed.',
+        },
+        400,
+      );
+    }
+    if (query.error || !query.code) {
+      return render(
+        request,
+        reply,
+        {
+          ok: false,
+          message: `Salesforce did not grant access (${query.error ?? 'no code'}${query.error_description ? `: ${query.error_description}` : ''}). Nothing was changed.`,
+        },
+        400,
+      );
+    }
+    const exchange = await exchangeCode(`${flow.loginUrl}/services/oauth2/token`, {
+      code: query.code,
+      client_id: flow.clientId,
+      client_secret: flow.clientSecret,
+      redirect_uri: flow.redirectUri,
+      code_verifier: flow.codeVerifier,
+    });
+    if (!exchange.ok) {
+      return render(
+        request,
+        reply,
+        {
+          ok: false,
+          message: `Salesforce refused the authorization code: ${exchange.detail}. Nothing was changed.`,
+        },
+        400,
+      );
+    }
+    const refreshToken = exchange.tokens.refresh_token;
+    if (typeof refreshToken !== 'string' || refreshToken === '') {
+      return render(
+        request,
+        reply,
+        {
+          ok: false,
+          message:
+            'Salesforce answered without a refresh token: add the "Perform requests at any time (refresh_token, offline_access)" scope to the connected app, then connect again. Nothing was changed.',
+        },
+        400,
+      );
+    }
+    const attempt = await tryConnection(
+      ctx,
+      salesforceConnection(flow, true),
+      { 'salesforce-client-secret': flow.clientSecret, 'salesforce-refresh-token': refreshToken },
+      flow.writeBack,
     );
     return render(request, reply, attempt, attempt.ok ? 200 : 422);
   });

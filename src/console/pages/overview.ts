@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { BANDS, WEEK_MS } from '../../backtest/backtest.js';
+import { apiUsagePerDay } from '../../daemon/status.js';
 import { labelRecord } from '../../model/labels.js';
 import type { Store } from '../../store/index.js';
 import { barChart, percent } from '../charts.js';
@@ -24,26 +25,6 @@ export function conversionByBand(
     if (label.kind === 'positive') entry.converted++;
   }
   return [...counts].map(([band, entry]) => ({ band, ...entry }));
-}
-
-/** API calls per day, from the runs that recorded them (the console's activations and syncs). */
-export function apiCallsPerDay(
-  store: Store,
-  now: number,
-  days: number,
-): Array<{ day: string; calls: number }> {
-  const start = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
-  const perDay = new Array<number>(days).fill(0);
-  for (const run of store.listRuns(500)) {
-    const calls = run.stats?.apiCalls;
-    if (typeof calls !== 'number' || run.startedAt < start) continue;
-    const index = Math.floor((run.startedAt - start) / DAY_MS);
-    perDay[index] = (perDay[index] ?? 0) + calls;
-  }
-  return perDay.map((calls, index) => ({
-    day: new Date(start + index * DAY_MS).toISOString().slice(5, 10),
-    calls,
-  }));
 }
 
 export function registerOverviewPage(app: FastifyInstance, ctx: ConsoleContext): void {
@@ -73,7 +54,7 @@ export function registerOverviewPage(app: FastifyInstance, ctx: ConsoleContext):
       return { name: stage, values };
     });
     const conversion = conversionByBand(store, now);
-    const api = apiCallsPerDay(store, now, 14);
+    const api = apiUsagePerDay(store, now, 14);
     const records = store.countRecords();
     const charts: Html[] = [
       barChart({
@@ -108,9 +89,12 @@ export function registerOverviewPage(app: FastifyInstance, ctx: ConsoleContext):
         series: crossings.map((series, index) => ({ ...series, alt: index % 2 === 1 })),
       }),
       barChart({
-        title: 'API calls per day (console runs)',
+        title: 'CRM API calls per day (all runs: CLI, daemon and console)',
         labels: api.map((row) => row.day),
-        series: [{ name: 'calls', values: api.map((row) => row.calls) }],
+        series: [
+          { name: 'calls', values: api.map((row) => row.calls) },
+          { name: 'rate-limited (429)', values: api.map((row) => row.rateLimited), alt: true },
+        ],
       }),
     ];
     return sendPage(

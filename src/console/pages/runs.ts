@@ -5,7 +5,6 @@ import { collectStatus } from '../../daemon/status.js';
 import { openModelRegistry } from '../../model/registry.js';
 import { type ConsoleContext, describeError, flashFrom, redirectWith, sendPage } from '../context.js';
 import { csrfInput, formatTime, html, table } from '../html.js';
-import { apiCallsPerDay } from './overview.js';
 
 function leasesOf(path: string): LeaseHolder[] {
   if (path === ':memory:' || path === '') return [];
@@ -33,8 +32,8 @@ export function registerRunsPages(app: FastifyInstance, ctx: ConsoleContext): vo
     let budget = '-';
     try {
       const config = ctx.config();
-      const today = apiCallsPerDay(ctx.store, now, 1)[0]?.calls ?? 0;
-      budget = `${today} API calls today by console runs; leadscore stops at ${Math.round(config.limits.dailyBudgetShare * 100)}% of the CRM's daily allowance (limits.dailyBudgetShare).`;
+      const today = report.apiToday;
+      budget = `${today.calls} CRM API calls today (UTC) by leadscore's runs (CLI, daemon and console), ${today.rateLimited} of them rate-limited (429); leadscore stops at ${Math.round(config.limits.dailyBudgetShare * 100)}% of the CRM's daily allowance (limits.dailyBudgetShare).`;
     } catch (error) {
       budget = describeError(error);
     }
@@ -57,6 +56,7 @@ export function registerRunsPages(app: FastifyInstance, ctx: ConsoleContext): vo
           'written',
           'parked',
           'API calls',
+          '429s',
           'error',
         ],
         report.lastRuns.map((run) => [
@@ -71,6 +71,7 @@ export function registerRunsPages(app: FastifyInstance, ctx: ConsoleContext): vo
           run.kind === 'activate' ? count(run.stats, 'written') : count(run.stats, 'writeBack', 'written'),
           run.kind === 'activate' ? count(run.stats, 'parked') : count(run.stats, 'writeBack', 'parked'),
           count(run.stats, 'apiCalls'),
+          count(run.stats, 'rateLimited'),
           run.error ?? '',
         ]),
       )}
