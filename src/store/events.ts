@@ -80,7 +80,9 @@ export class Events {
       'INSERT INTO events (source, source_id, record_id, type, occurred_at, attributes) VALUES (?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (source, source_id) DO NOTHING',
     );
-    const markDirty = sql.get<[number]>('UPDATE records SET dirty = 1 WHERE id = ? AND dirty = 0');
+    const markDirty = sql.get<[number]>(
+      'INSERT INTO dirty_records (record_id, kind) VALUES (?, 1) ON CONFLICT (record_id) DO NOTHING',
+    );
     return tx(() => {
       const recordIds = new Map<string, number | null>();
       const touched = new Set<number>();

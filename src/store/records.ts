@@ -118,7 +118,9 @@ export function recordFromTuple(row: readonly unknown[], offset = 0): LeadRecord
   return record;
 }
 
-const STORED_SELECT = `SELECT ${RECORD_COLUMNS}, id, archived_at, merged_into, dirty, created_at, updated_at FROM records`;
+const STORED_SELECT =
+  `SELECT ${RECORD_COLUMNS}, id, archived_at, merged_into, ` +
+  'EXISTS (SELECT 1 FROM dirty_records AS d WHERE d.record_id = records.id), created_at, updated_at FROM records';
 
 function storedFromTuple(row: readonly unknown[]): StoredRecord {
   return {
@@ -126,7 +128,7 @@ function storedFromTuple(row: readonly unknown[]): StoredRecord {
     id: row[16] as number,
     archivedAt: row[17] as number | null,
     mergedInto: row[18] as number | null,
-    dirty: (row[19] as number) !== 0,
+    dirty: row[19] === 1,
     storedAt: row[20] as number,
     changedAt: row[21] as number,
   };
@@ -154,14 +156,18 @@ export class Records {
         'FROM records WHERE source = ? AND external_id = ?',
     );
     const insert = sql.get(
-      `INSERT INTO records (${RECORD_COLUMNS}, dirty, created_at, updated_at) ` +
-        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)',
+      `INSERT INTO records (${RECORD_COLUMNS}, created_at, updated_at) ` +
+        'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    // A record merged into since last scored stays so (kind 2): its ledger cause is 'merge'.
+    const markDirty = sql.get<[number | bigint]>(
+      'INSERT INTO dirty_records (record_id, kind) VALUES (?, 1) ON CONFLICT (record_id) DO NOTHING',
     );
     const update = sql.get(
       'UPDATE records SET email = ?, first_name = ?, last_name = ?, company = ?, industry = ?, title = ?, ' +
         'company_size = ?, country = ?, owner_id = ?, lifecycle_stage = ?, crm_created_at = ?, crm_updated_at = ?, ' +
         'properties = ?, data_quality = ?, archived_at = CASE WHEN merged_into IS NULL THEN NULL ELSE archived_at END, ' +
-        'dirty = MAX(dirty, 1), updated_at = ? WHERE id = ?',
+        'updated_at = ? WHERE id = ?',
     );
     return tx(() => {
       const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
@@ -169,7 +175,7 @@ export class Records {
         const data = toDataTuple(record);
         const existing = find.get(record.source, record.externalId);
         if (existing === undefined) {
-          insert.run(record.source, record.externalId, ...data, at, at);
+          markDirty.run(insert.run(record.source, record.externalId, ...data, at, at).lastInsertRowid);
           result.inserted++;
           continue;
         }
@@ -179,6 +185,7 @@ export class Records {
           continue;
         }
         update.run(...data, at, existing[0]);
+        markDirty.run(existing[0]);
         result.updated++;
       }
       return result;
@@ -274,10 +281,10 @@ export class Records {
         sql.get('UPDATE records SET merged_into = ? WHERE merged_into = ?').run(survivorId, mergedId);
         sql
           .get(
-            'UPDATE records SET merged_into = ?, archived_at = COALESCE(archived_at, ?), dirty = 0, updated_at = ? ' +
-              'WHERE id = ?',
+            'UPDATE records SET merged_into = ?, archived_at = COALESCE(archived_at, ?), updated_at = ? WHERE id = ?',
           )
           .run(survivorId, at, at, mergedId);
+        sql.get('DELETE FROM dirty_records WHERE record_id = ?').run(mergedId);
         sql
           .get(
             "UPDATE outbox SET status = 'skipped', last_error = ?, updated_at = ? WHERE status = 'pending' AND record_id = ?",
@@ -286,7 +293,12 @@ export class Records {
         result.merged++;
       }
       if (result.merged > 0) {
-        sql.get('UPDATE records SET dirty = 2, updated_at = ? WHERE id = ?').run(at, survivorId);
+        sql.get('UPDATE records SET updated_at = ? WHERE id = ?').run(at, survivorId);
+        sql
+          .get(
+            'INSERT INTO dirty_records (record_id, kind) VALUES (?, 2) ON CONFLICT (record_id) DO UPDATE SET kind = 2',
+          )
+          .run(survivorId);
       }
       return result;
     });

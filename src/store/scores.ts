@@ -1,5 +1,6 @@
 import { type AttributeValue, EVENT_TYPES, type EventType, type LeadRecord } from '../crm/vocabulary.js';
 import type { ScoreResult, ScoringEvent } from '../scoring/types.js';
+import { packContributions, type RuleFactsById, ruleFactsOf, unpackContributions } from './contributions.js';
 import type { StoreContext } from './db.js';
 import { LazyEvent } from './events.js';
 import { RECORD_COLUMNS, recordFromTuple } from './records.js';
@@ -14,9 +15,14 @@ export interface PreviousScore {
   reasonsText: string;
   /**
    * The stored contributions JSON text, exactly as saved; only when the chunk was loaded `withContributions`
-   * (reading them costs about as much as reading all the events, and saving does not need them).
+   * (unpacking them costs about as much as reading all the events, and saving does not need them).
    */
   contributionsJson?: string;
+  /**
+   * The contributions column as stored (compact, not unpacked). saveScores compares a new score's packed text
+   * with it to skip rewriting an unchanged score; absent, it lets SQLite compare instead.
+   */
+  storedContributions?: string;
   rulesetHash: string;
   asOf: number;
   eventsSeq: number;
@@ -134,7 +140,6 @@ const SCORE_COLUMNS =
 
 /** Columns 0..15 are RECORD_COLUMNS, then r.id, then SCORE_COLUMNS from index 17. */
 const CHUNK_SELECT = `SELECT ${PREFIXED_RECORD_COLUMNS}, r.id, ${SCORE_COLUMNS} FROM records AS r LEFT JOIN scores AS s ON s.record_id = r.id`;
-const CHUNK_SELECT_NO_CONTRIBUTIONS = CHUNK_SELECT.replace('s.contributions', 'NULL');
 const SCORE_OFFSET = 17;
 
 type EventTuple = [
@@ -152,7 +157,14 @@ const TYPE_INDEX = `CASE type ${EVENT_TYPES.map((type, index) => `WHEN '${type}'
 const EVENT_COLUMNS = `record_id, seq, source_id, ${TYPE_INDEX}, occurred_at, attributes`;
 const EVENT_ORDER = 'ORDER BY record_id, occurred_at, seq';
 
-function previousFromTuple(row: readonly unknown[]): PreviousScore | null {
+/** The contributions JSON of a stored score row, from its stored text and ruleset hash. */
+type Unpack = (text: string, rulesetHash: string) => string;
+
+function previousFromTuple(
+  row: readonly unknown[],
+  unpack: Unpack,
+  withContributions: boolean,
+): PreviousScore | null {
   if (row[SCORE_OFFSET] === null) return null;
   const previous: PreviousScore = {
     score: row[SCORE_OFFSET] as number,
@@ -165,12 +177,13 @@ function previousFromTuple(row: readonly unknown[]): PreviousScore | null {
     asOf: row[SCORE_OFFSET + 8] as number,
     eventsSeq: row[SCORE_OFFSET + 9] as number,
   };
-  const contributions = row[SCORE_OFFSET + 6];
-  if (contributions !== null) previous.contributionsJson = contributions as string;
+  const contributions = row[SCORE_OFFSET + 6] as string;
+  previous.storedContributions = contributions;
+  if (withContributions) previous.contributionsJson = unpack(contributions, previous.rulesetHash);
   return previous;
 }
 
-function storedScoreFromTuple(row: readonly unknown[], offset: number): StoredScore {
+function storedScoreFromTuple(row: readonly unknown[], offset: number, unpack: Unpack): StoredScore {
   return {
     score: row[offset] as number,
     fit: row[offset + 1] as number,
@@ -178,7 +191,7 @@ function storedScoreFromTuple(row: readonly unknown[], offset: number): StoredSc
     band: row[offset + 3] as string,
     stage: row[offset + 4] as string | null,
     reasonsText: row[offset + 5] as string,
-    contributionsJson: row[offset + 6] as string,
+    contributionsJson: unpack(row[offset + 6] as string, row[offset + 7] as string),
     rulesetHash: row[offset + 7] as string,
     asOf: row[offset + 8] as number,
     eventsSeq: row[offset + 9] as number,
@@ -205,9 +218,26 @@ interface LedgerRow {
 
 export class Scores {
   readonly #ctx: StoreContext;
+  /** Rule facts per stored rule set hash: a hash names one body for good, so they never go stale. */
+  readonly #facts = new Map<string, RuleFactsById>();
+  readonly #unpack: Unpack = (text, rulesetHash) => unpackContributions(text, this.#factsFor(rulesetHash));
 
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
+  }
+
+  /** The facts of a stored rule set; undefined when it is not stored (its scores' contributions are kept whole). */
+  #factsFor(rulesetHash: string): RuleFactsById | undefined {
+    let facts = this.#facts.get(rulesetHash);
+    if (facts === undefined) {
+      const row = this.#ctx.sql
+        .raw<[string], [string]>('SELECT body FROM rulesets WHERE hash = ?')
+        .get(rulesetHash);
+      if (row === undefined) return undefined;
+      facts = ruleFactsOf(row[0]);
+      this.#facts.set(rulesetHash, facts);
+    }
+    return facts;
   }
 
   /**
@@ -217,25 +247,28 @@ export class Scores {
    */
   loadScoringChunk(options: LoadChunkOptions): ScoringRow[] {
     const { sql } = this.#ctx;
-    const select = options.withContributions === true ? CHUNK_SELECT : CHUNK_SELECT_NO_CONTRIBUTIONS;
+    const select = CHUNK_SELECT;
     let recordRows: unknown[][];
     if (options.only !== 'dirtyOrStale') {
       recordRows = sql
         .raw<[number, number], unknown[]>(`${select} WHERE r.id > ? AND ${LIVE} ORDER BY r.id LIMIT ?`)
         .all(options.afterId, options.limit);
     } else if (!this.#anyStaleScore(options.rulesetHash, options.asOf)) {
-      // Every live score is current, so only dirty records qualify: read them through the partial index rather
+      // Every live score is current, so only dirty records qualify: read them from dirty_records rather
       // than scanning every record. (A live record without a score is always dirty: records are inserted dirty,
       // and scores are only deleted for records merged away.)
       recordRows = sql
         .raw<[number, number], unknown[]>(
-          `${select.replace('FROM records AS r', 'FROM records AS r INDEXED BY records_dirty')} ` +
-            `WHERE r.dirty <> 0 AND r.id > ? AND ${LIVE} ORDER BY r.id LIMIT ?`,
+          `${select.replace('FROM records AS r', 'FROM dirty_records AS d CROSS JOIN records AS r ON r.id = d.record_id')} ` +
+            `WHERE d.record_id > ? AND ${LIVE} ORDER BY d.record_id LIMIT ?`,
         )
         .all(options.afterId, options.limit);
     } else {
       const params: Array<number | string> = [options.afterId];
-      const stale = ['r.dirty <> 0', 's.record_id IS NULL'];
+      const stale = [
+        'EXISTS (SELECT 1 FROM dirty_records AS d WHERE d.record_id = r.id)',
+        's.record_id IS NULL',
+      ];
       if (options.rulesetHash !== undefined) {
         stale.push('s.ruleset_hash <> ?');
         params.push(options.rulesetHash);
@@ -258,7 +291,7 @@ export class Scores {
       record: recordFromTuple(row),
       events: [],
       eventsSeq: 0,
-      previous: previousFromTuple(row),
+      previous: previousFromTuple(row, this.#unpack, options.withContributions === true),
     }));
     const first = rows[0]!.recordId;
     const last = rows[rows.length - 1]!.recordId;
@@ -353,8 +386,8 @@ export class Scores {
       'UPDATE scores SET as_of = ?, events_seq = ?, computed_at = ? WHERE record_id = ?',
     );
     const clean = sql.get<[number, number]>(
-      'UPDATE records SET dirty = 0 WHERE id = ? AND dirty <> 0 ' +
-        'AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.record_id = records.id AND e.seq > ?)',
+      'DELETE FROM dirty_records WHERE record_id = ? ' +
+        'AND NOT EXISTS (SELECT 1 FROM events AS e WHERE e.record_id = dirty_records.record_id AND e.seq > ?)',
     );
     const ledger = sql.get(
       'INSERT INTO score_ledger (record_id, at, old_score, new_score, old_band, new_band, old_stage, new_stage, ' +
@@ -363,11 +396,12 @@ export class Scores {
     const newEventIds = sql.raw<[number, number, number], [string]>(
       'SELECT source_id FROM events WHERE record_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?',
     );
-    // Dirty records of the chunk from the partial index: most rows of a full pass are clean and need no UPDATE.
+    // The chunk's dirty records: most rows of a full pass are clean and need no DELETE.
     const dirtyInRange = sql.raw<[number, number], [number, number]>(
-      'SELECT id, dirty FROM records INDEXED BY records_dirty WHERE dirty <> 0 AND id BETWEEN ? AND ?',
+      'SELECT record_id, kind FROM dirty_records WHERE record_id BETWEEN ? AND ?',
     );
 
+    const facts = this.#factsFor(meta.rulesetHash);
     return tx(() => {
       let changed = 0;
       let low = Number.POSITIVE_INFINITY;
@@ -380,21 +414,36 @@ export class Scores {
       let ledgerRows = 0;
 
       for (const { recordId, result, eventsSeq, previous } of rows) {
-        const { changes } = upsert.run(
-          recordId,
-          result.score,
-          result.fit,
-          result.engagement,
-          result.band,
-          result.stage,
-          JSON.stringify(result.contributions),
-          result.reasonsText,
-          meta.rulesetHash,
-          meta.asOf,
-          eventsSeq,
-          meta.at,
-          meta.at,
-        );
+        const contributions = packContributions(result.contributions, facts);
+        // Unchanged in everything the upsert compares: skip it (and, below, the ledger). Most records of a
+        // pass over unchanged data, and of an incremental one, come here.
+        const same =
+          previous !== null &&
+          previous.storedContributions === contributions &&
+          previous.rulesetHash === meta.rulesetHash &&
+          previous.score === result.score &&
+          previous.fit === result.fit &&
+          previous.engagement === result.engagement &&
+          previous.band === result.band &&
+          previous.stage === result.stage &&
+          previous.reasonsText === result.reasonsText;
+        const changes = same
+          ? 0
+          : upsert.run(
+              recordId,
+              result.score,
+              result.fit,
+              result.engagement,
+              result.band,
+              result.stage,
+              contributions,
+              result.reasonsText,
+              meta.rulesetHash,
+              meta.asOf,
+              eventsSeq,
+              meta.at,
+              meta.at,
+            ).changes;
         if (changes > 0) changed++;
         else if (previous === null || previous.asOf !== meta.asOf || previous.eventsSeq !== eventsSeq) {
           // Keeps asOf current, which 'changed' mode relies on. A score recomputed as of the same instant from
@@ -444,7 +493,7 @@ export class Scores {
     const row = this.#ctx.sql
       .raw<[number], unknown[]>(`SELECT ${SCORE_COLUMNS} FROM scores AS s WHERE s.record_id = ?`)
       .get(recordId);
-    return row === undefined ? undefined : storedScoreFromTuple(row, 0);
+    return row === undefined ? undefined : storedScoreFromTuple(row, 0, this.#unpack);
   }
 
   /** Live records by score, highest first (ties by record id), optionally of one stage and/or band. */
@@ -468,7 +517,7 @@ export class Scores {
       .all(...params);
     return rows.map((row) => ({
       record: { ...recordFromTuple(row), id: row[16] as number },
-      score: storedScoreFromTuple(row, SCORE_OFFSET),
+      score: storedScoreFromTuple(row, SCORE_OFFSET, this.#unpack),
     }));
   }
 

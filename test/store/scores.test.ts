@@ -172,6 +172,27 @@ describe('saveScores', () => {
     expect(store.getScore(row!.recordId)).toMatchObject({ computedAt: 3_000, changedAt: 1_000 });
   });
 
+  it('given a scored record, when the same result comes from another rule set, then the row takes the new hash', () => {
+    const { store } = tempStore();
+    store.upsertRecords([lead('a')]);
+    scoreAll(store, () => 10);
+    const [row] = store.loadScoringChunk({ afterId: 0, limit: 10 });
+    expect(row!.previous?.storedContributions).toBe(store.getScore(row!.recordId)!.contributionsJson);
+
+    const saved = store.saveScores([{ ...row!, result: result(10) }], {
+      ...META,
+      rulesetHash: 'r2',
+      at: 3_000,
+    });
+
+    expect(saved).toEqual({ changed: 1, ledgerRows: 0 });
+    expect(store.getScore(row!.recordId)).toMatchObject({
+      rulesetHash: 'r2',
+      computedAt: 3_000,
+      changedAt: 1_000,
+    });
+  });
+
   it('given a scored record, when rescored to the same result, then no ledger row is written and changedAt stays', () => {
     const { store } = tempStore();
     store.upsertRecords([lead('a')]);
