@@ -396,6 +396,8 @@ export class Scores {
     const newEventIds = sql.raw<[number, number, number], [string]>(
       'SELECT source_id FROM events WHERE record_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?',
     );
+    // Scores written or moved to a new as-of get a new look from the next write-back plan (writeback-plan.ts).
+    const replan = sql.get<[string]>('INSERT OR IGNORE INTO writeback_replan SELECT value FROM json_each(?)');
     // The chunk's dirty records: most rows of a full pass are clean and need no DELETE.
     const dirtyInRange = sql.raw<[number, number], [number, number]>(
       'SELECT record_id, kind FROM dirty_records WHERE record_id BETWEEN ? AND ?',
@@ -412,6 +414,7 @@ export class Scores {
       }
       const dirty = new Map<number, number>(rows.length === 0 ? [] : dirtyInRange.all(low, high));
       let ledgerRows = 0;
+      const toReplan: number[] = [];
 
       for (const { recordId, result, eventsSeq, previous } of rows) {
         const contributions = packContributions(result.contributions, facts);
@@ -444,11 +447,14 @@ export class Scores {
               meta.at,
               meta.at,
             ).changes;
-        if (changes > 0) changed++;
-        else if (previous === null || previous.asOf !== meta.asOf || previous.eventsSeq !== eventsSeq) {
+        if (changes > 0) {
+          changed++;
+          toReplan.push(recordId);
+        } else if (previous === null || previous.asOf !== meta.asOf || previous.eventsSeq !== eventsSeq) {
           // Keeps asOf current, which 'changed' mode relies on. A score recomputed as of the same instant from
           // the same events is left alone: rewriting only computedAt cost a row write per record per pass.
           touch.run(meta.asOf, eventsSeq, meta.at, recordId);
+          toReplan.push(recordId);
         }
         if (dirty.has(recordId)) clean.run(recordId, eventsSeq);
         if (
@@ -485,6 +491,7 @@ export class Scores {
         );
         ledgerRows++;
       }
+      if (toReplan.length > 0) replan.run(JSON.stringify(toReplan));
       return { changed, ledgerRows };
     });
   }

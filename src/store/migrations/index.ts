@@ -164,21 +164,9 @@ CREATE TABLE writeback_plans (
   fingerprint TEXT NOT NULL,
   planned_at INTEGER NOT NULL
 );
+-- Filled by saveScores (src/store/scores.ts) with one statement per transaction for the scores it wrote or moved
+-- to a new as-of: a trigger per score row doubled the cost of a full pass's 100,000 score writes.
 CREATE TABLE writeback_replan (record_id INTEGER PRIMARY KEY) WITHOUT ROWID;
-CREATE TRIGGER scores_replan_insert AFTER INSERT ON scores BEGIN
-  INSERT INTO writeback_replan SELECT NEW.record_id
-    WHERE NOT EXISTS (SELECT 1 FROM writeback_replan WHERE record_id = NEW.record_id);
-END;
--- A rescore that only moves computed_at (the same score, as of the same time and events) changes no payload.
-CREATE TRIGGER scores_replan_update AFTER UPDATE ON scores
-WHEN OLD.score IS NOT NEW.score OR OLD.fit IS NOT NEW.fit OR OLD.engagement IS NOT NEW.engagement
-  OR OLD.band IS NOT NEW.band OR OLD.stage IS NOT NEW.stage OR OLD.reasons_text IS NOT NEW.reasons_text
-  OR OLD.changed_at IS NOT NEW.changed_at OR OLD.as_of IS NOT NEW.as_of OR OLD.events_seq IS NOT NEW.events_seq
-  OR OLD.record_id IS NOT NEW.record_id
-BEGIN
-  INSERT INTO writeback_replan SELECT NEW.record_id
-    WHERE NOT EXISTS (SELECT 1 FROM writeback_replan WHERE record_id = NEW.record_id);
-END;
 -- A person's edit of a written field (the human-overwrite check), an archive, a restore or a merge.
 CREATE TRIGGER records_replan AFTER UPDATE ON records
 WHEN OLD.properties IS NOT NEW.properties OR OLD.archived_at IS NOT NEW.archived_at
