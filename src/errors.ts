@@ -43,7 +43,7 @@ export const ERROR_CODES = {
   ERR_CRM_FIELD_MISSING:
     'A field leadscore writes is missing from the CRM or hidden from the integration user; create it with the named type and grant field-level security (read and edit), or let leadscore create it by allowing the Tooling API (Customize Application).',
   ERR_DAEMON_LEASE_HELD:
-    'Another leadscore daemon (or a manual `leadscore sync`) holds this CRM\'s lease; `leadscore status` names it. Stop it first, or start this daemon without --no-wait to stand by and take over when it stops.',
+    "Another leadscore daemon (or a manual `leadscore sync`) holds this CRM's lease; `leadscore status` names it. Stop it first, or start this daemon without --no-wait to stand by and take over when it stops.",
   ERR_DAEMON_LEASE_LOST:
     'The daemon stopped renewing its lease in time (a stalled process or clock jump) and another took over; check `leadscore status`. The run resumes from its cursor.',
   ERR_DAEMON_INTERRUPTED:
