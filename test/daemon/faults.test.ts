@@ -172,7 +172,12 @@ describe('leadscore sync under CRM and disk faults', { timeout: 150_000 }, () =>
     expect(full.child.stderr).toContain(ws.database);
     expect(full.child.stderr).toContain('free space');
     expect(full.child.count('page saved')).toBeGreaterThan(0); // it failed mid-pull, not at start
-    expect(counts(ws)).toEqual(before);
+    // The pages it saved before the disk filled are committed checkpoints (a cursor may have been added);
+    // nothing else moved and nothing is half-written.
+    const { cursors, ...after } = counts(ws);
+    const { cursors: cursorsBefore, ...unchanged } = before;
+    expect(after).toEqual(unchanged);
+    expect(cursors).toBeGreaterThanOrEqual(cursorsBefore);
 
     await new Promise((resolve) => setTimeout(resolve, 2_100));
     const again = await sync(ws, env, {}, ['--full']);

@@ -60,7 +60,8 @@ afterEach(() => {
 
 describe('contacts stream', () => {
   it('given two list pages, when a full sync walks them, then records, merges and opt-outs come out and the cursor turns incremental', async () => {
-    const { stream } = setup();
+    // Won-deal labels have their own tests (deals.integration.test.ts); without the stream no deal list is read.
+    const { stream } = setup({ disabledStreams: ['deals'] });
     const contacts = stream('contacts', 'full');
     nock(BASE)
       .get('/crm/v3/objects/contacts')
@@ -119,7 +120,8 @@ describe('contacts stream', () => {
   });
 
   it('given a cursor that does not parse, when an incremental sync starts, then it falls back to a full list walk', async () => {
-    const { stream } = setup();
+    // Won-deal labels have their own tests (deals.integration.test.ts); without the stream no deal list is read.
+    const { stream } = setup({ disabledStreams: ['deals'] });
     nock(BASE)
       .get('/crm/v3/objects/contacts')
       .query(true)
